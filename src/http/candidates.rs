@@ -1,0 +1,215 @@
+//! `/v1/candidates`: create (idempotent, unique per external id), read,
+//! list, patch (JSON merge patch) and erase.
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde_json::{json, Map, Value};
+use uuid::Uuid;
+
+use super::auth::Principal;
+use super::errors::ApiError;
+use super::idempotency::Idempotency;
+use super::pagination::{encode_cursor, parse_cursor, parse_limit};
+use crate::app::AppState;
+use crate::domain::access::Scope;
+use crate::domain::{CandidateData, FieldErrors};
+use crate::store::{format_micros, CandidateRecord, CreateOutcome};
+
+/// The API form of a candidate: ids and timestamps around its data, or a
+/// tombstone once erased.
+fn candidate_json(record: &CandidateRecord) -> Value {
+    let mut out = Map::new();
+    out.insert("id".into(), json!(record.id));
+    out.insert("external_id".into(), json!(record.external_id));
+    match &record.data {
+        Some(data) => {
+            out.insert("status".into(), json!("active"));
+            if let Value::Object(fields) = data.to_value() {
+                out.extend(fields);
+            }
+        }
+        None => {
+            out.insert("status".into(), json!("erased"));
+            out.insert("erased_at".into(), json!(record.erased_at.map(format_micros)));
+        }
+    }
+    out.insert("revision".into(), json!(record.revision));
+    out.insert("created_at".into(), json!(format_micros(record.created_at)));
+    out.insert("updated_at".into(), json!(format_micros(record.updated_at)));
+    Value::Object(out)
+}
+
+fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("no candidate with this id".into()))
+}
+
+fn not_found() -> ApiError {
+    ApiError::NotFound("no candidate with this id".into())
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesWrite)?;
+    let tenant = principal.tenant_id;
+    let idempotency = Idempotency::from_request(&req, &body)?;
+    if let Some(idem) = &idempotency {
+        if let Some(replay) = idem.replay(&state.store, tenant).await? {
+            return Ok(replay);
+        }
+    }
+    let data = CandidateData::parse(&body).map_err(ApiError::Validation)?;
+    let (status, record) = match state.store.create_candidate(tenant, &data).await? {
+        CreateOutcome::Created(record) => (StatusCode::CREATED, record),
+        CreateOutcome::Existing(existing) if existing.data.as_ref() == Some(&data) => {
+            (StatusCode::OK, existing)
+        }
+        CreateOutcome::Existing(existing) => {
+            return Err(ApiError::Conflict {
+                code: "candidate_exists",
+                detail: format!(
+                    "candidate {} already has this external_id with different data; \
+                     change it with PATCH /v1/candidates/{}",
+                    existing.id, existing.id
+                ),
+            })
+        }
+    };
+    let response = candidate_json(&record);
+    if let Some(idem) = &idempotency {
+        idem.remember(&state.store, tenant, status, &response, Some(record.id))
+            .await?;
+    }
+    Ok(HttpResponse::build(status)
+        .insert_header((header::LOCATION, format!("/v1/candidates/{}", record.id)))
+        .json(response))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesRead)?;
+    let id = parse_id(&id)?;
+    let record = state
+        .store
+        .get_candidate(principal.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(candidate_json(&record)))
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesRead)?;
+    let mut errs = FieldErrors::default();
+    for key in query.keys() {
+        if !["limit", "cursor", "external_id"].contains(&key.as_str()) {
+            errs.push(key.as_str(), "is not a known query parameter");
+        }
+    }
+    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
+    let after = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    let page = state
+        .store
+        .list_candidates(
+            principal.tenant_id,
+            query.get("external_id").map(String::as_str),
+            after,
+            limit,
+        )
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": page.items.iter().map(candidate_json).collect::<Vec<_>>(),
+        "next_cursor": page.next_after.map(encode_cursor),
+    })))
+}
+
+/// RFC 7396: objects merge recursively, `null` removes, anything else
+/// replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(target), Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else {
+                    merge_patch(target.entry(key.clone()).or_insert(Value::Null), value);
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+pub async fn patch(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesWrite)?;
+    let id = parse_id(&id)?;
+    if !body.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object (a merge patch)"));
+    }
+    let current = state
+        .store
+        .get_candidate(principal.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    let Some(data) = &current.data else {
+        return Err(ApiError::Gone("this candidate has been erased".into()));
+    };
+    let mut merged = data.to_value();
+    merge_patch(&mut merged, &body);
+    let updated = CandidateData::parse(&merged).map_err(ApiError::Validation)?;
+    let record = if &updated == data {
+        current
+    } else {
+        state
+            .store
+            .update_candidate(principal.tenant_id, id, current.revision, &updated)
+            .await?
+    };
+    Ok(HttpResponse::Ok().json(candidate_json(&record)))
+}
+
+pub async fn erase(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesWrite)?;
+    let id = parse_id(&id)?;
+    let tombstone = state
+        .store
+        .erase_candidate(principal.tenant_id, id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(candidate_json(&tombstone)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut doc = json!({"a": 1, "b": {"c": 2, "d": 3}, "e": [1]});
+        merge_patch(&mut doc, &json!({"a": null, "b": {"c": 5}, "e": [2, 3]}));
+        assert_eq!(doc, json!({"b": {"c": 5, "d": 3}, "e": [2, 3]}));
+    }
+}

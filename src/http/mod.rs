@@ -1,0 +1,94 @@
+//! The HTTP surface: the route table, JSON body rules and the handlers.
+//! Handlers are thin: authenticate, parse into domain types, call the store
+//! or engine, encode. The route table is also what the OpenAPI test checks
+//! the spec against, so the two cannot drift apart unnoticed.
+
+pub mod auth;
+mod candidates;
+pub mod errors;
+mod health;
+mod idempotency;
+mod pagination;
+
+use actix_web::{mime, web, HttpResponse, Route};
+
+pub use errors::ApiError;
+
+/// Every served (method, path, route) triple, paths in OpenAPI form.
+fn api_routes() -> Vec<(&'static str, Vec<(&'static str, Route)>)> {
+    vec![
+        ("/healthz", vec![("get", web::get().to(health::healthz))]),
+        ("/readyz", vec![("get", web::get().to(health::readyz))]),
+        ("/metrics", vec![("get", web::get().to(health::metrics))]),
+        (
+            "/v1/candidates",
+            vec![
+                ("post", web::post().to(candidates::create)),
+                ("get", web::get().to(candidates::list)),
+            ],
+        ),
+        (
+            "/v1/candidates/{id}",
+            vec![
+                ("get", web::get().to(candidates::get)),
+                ("patch", web::patch().to(candidates::patch)),
+                ("delete", web::delete().to(candidates::erase)),
+            ],
+        ),
+    ]
+}
+
+/// (method, path) of every route the app serves, for the spec check.
+pub fn route_table() -> Vec<(String, String)> {
+    api_routes()
+        .into_iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .into_iter()
+                .map(move |(method, _)| (method.to_string(), path.to_string()))
+        })
+        .collect()
+}
+
+/// Registers all routes plus JSON rules and problem+json fallbacks.
+pub fn configure(cfg: &mut web::ServiceConfig, json_body_limit: usize) {
+    cfg.app_data(json_config(json_body_limit))
+        .app_data(web::PathConfig::default().error_handler(|_, _| {
+            ApiError::NotFound("no such resource".into()).into()
+        }))
+        .app_data(web::QueryConfig::default().error_handler(|err, _| {
+            ApiError::BadRequest {
+                code: "bad_query",
+                detail: err.to_string(),
+            }
+            .into()
+        }));
+    for (path, methods) in api_routes() {
+        let mut resource = web::resource(path).default_service(web::to(method_not_allowed));
+        for (_, route) in methods {
+            resource = resource.route(route);
+        }
+        cfg.service(resource);
+    }
+    cfg.default_service(web::to(not_found));
+}
+
+/// JSON bodies: `application/json` or any `+json` type (merge-patch).
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .content_type_required(true)
+        .content_type(|mime| {
+            mime.type_() == mime::APPLICATION
+                && (mime.subtype() == mime::JSON || mime.suffix() == Some(mime::JSON))
+        })
+        .error_handler(|err, _| ApiError::from(err).into())
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound("no such resource".into()))
+}
+
+async fn method_not_allowed() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::MethodNotAllowed)
+}

@@ -1,0 +1,10 @@
+//! hirevet: vets remote job candidates for the signs of North Korean
+//! IT-worker schemes. This crate holds the whole service; `main.rs` is only
+//! its command line. See DESIGN.md (in the steering repo) and README.md.
+
+pub mod app;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod observability;
+pub mod store;

@@ -1,0 +1,319 @@
+//! The `hirevet` command line: parse arguments, load configuration, call
+//! into the library. Scriptable output goes to stdout (ids, keys, JSON);
+//! messages for people go to stderr.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use uuid::Uuid;
+
+use hirevet::app::Application;
+use hirevet::config::{Config, Settings};
+use hirevet::domain::access::{Role, Scope};
+use hirevet::domain::values::Email;
+use hirevet::observability;
+use hirevet::store::{format_micros, Store};
+
+#[derive(Parser)]
+#[command(name = "hirevet", version, about = "Vets remote hires for DPRK IT-worker indicators")]
+struct Cli {
+    /// TOML configuration file; HIREVET_* variables override it.
+    #[arg(long, global = true, env = "HIREVET_CONFIG")]
+    config: Option<PathBuf>,
+    /// Database URL (sqlite://FILE or postgres://…); overrides the config.
+    #[arg(long, global = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP service (applies migrations first).
+    Serve {
+        /// Address to listen on, host:port.
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenants(TenantsCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Manage analyst accounts.
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantsCommand {
+    /// Create a tenant; prints only its id.
+    Create { name: String },
+    /// List tenants.
+    List(ListArgs),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Create an API key; prints only the key, which is shown this once.
+    Create {
+        #[arg(long)]
+        tenant: Uuid,
+        /// Scope to grant; repeat for several.
+        #[arg(long = "scope", required = true, value_parser = parse_scope)]
+        scopes: Vec<Scope>,
+        /// A label to recognise the key by.
+        #[arg(long, default_value = "")]
+        name: String,
+    },
+    /// List a tenant's keys (never the secrets).
+    List {
+        #[arg(long)]
+        tenant: Uuid,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// Revoke a key at once.
+    Revoke {
+        #[arg(long)]
+        tenant: Uuid,
+        id: Uuid,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Create an analyst account; prints only its id.
+    Create {
+        #[arg(long)]
+        tenant: Uuid,
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Read a console password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List a tenant's analyst accounts.
+    List {
+        #[arg(long)]
+        tenant: Uuid,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+}
+
+#[derive(Args)]
+struct ListArgs {
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    s.parse()
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn load_config(cli: &Cli, listen: Option<&str>) -> anyhow::Result<Config> {
+    let mut settings = Settings::load(cli.config.as_deref())?;
+    if let Some(url) = &cli.database_url {
+        settings.database_url = url.clone();
+    }
+    if let Some(listen) = listen {
+        settings.listen = listen.to_string();
+    }
+    Ok(settings.validate()?)
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url, 2)
+        .await
+        .context("connecting to the database")?;
+    store.migrate().await.context("applying migrations")?;
+    Ok(store)
+}
+
+fn print_listing(json_out: bool, rows: Vec<serde_json::Value>, columns: &[&str]) {
+    if json_out {
+        println!("{}", serde_json::Value::Array(rows));
+        return;
+    }
+    println!("{}", columns.join("\t"));
+    for row in rows {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| match &row[*c] {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Null => "-".into(),
+                other => other.to_string(),
+            })
+            .collect();
+        println!("{}", cells.join("\t"));
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.as_deref(),
+        _ => None,
+    };
+    let config = load_config(&cli, listen)?;
+    match cli.command {
+        Command::Serve { .. } => {
+            observability::init_logging(&config);
+            let app = Application::build(config).await?;
+            tracing::info!(address = %app.local_addr(), "hirevet listening");
+            eprintln!("hirevet listening on http://{}", app.local_addr());
+            app.run().await?;
+        }
+        Command::Migrate => {
+            open_store(&config).await?;
+            eprintln!("migrations applied");
+        }
+        Command::Tenants(cmd) => {
+            let store = open_store(&config).await?;
+            match cmd {
+                TenantsCommand::Create { name } => {
+                    let name = name.trim();
+                    if name.is_empty() || name.chars().count() > 200 {
+                        bail!("tenant name must be 1 to 200 characters");
+                    }
+                    let tenant = store.create_tenant(name).await?;
+                    println!("{}", tenant.id);
+                }
+                TenantsCommand::List(args) => {
+                    let rows = store
+                        .list_tenants()
+                        .await?
+                        .into_iter()
+                        .map(|t| {
+                            json!({"id": t.id, "name": t.name, "created_at": format_micros(t.created_at)})
+                        })
+                        .collect();
+                    print_listing(args.json, rows, &["id", "name", "created_at"]);
+                }
+            }
+        }
+        Command::Keys(cmd) => {
+            let store = open_store(&config).await?;
+            match cmd {
+                KeysCommand::Create {
+                    tenant,
+                    scopes,
+                    name,
+                } => {
+                    let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+                    let key = store.create_api_key(tenant, &name, &scopes).await?;
+                    eprintln!(
+                        "created key {} with scopes {}; store it now, it is not shown again",
+                        key.record.id,
+                        scopes.join(" ")
+                    );
+                    println!("{}", key.secret);
+                }
+                KeysCommand::List { tenant, list } => {
+                    let rows = store
+                        .list_api_keys(tenant)
+                        .await?
+                        .into_iter()
+                        .map(|k| {
+                            json!({
+                                "id": k.id, "name": k.name, "prefix": k.prefix,
+                                "scopes": k.scopes.join(" "),
+                                "created_at": format_micros(k.created_at),
+                                "revoked_at": k.revoked_at.map(format_micros),
+                            })
+                        })
+                        .collect();
+                    print_listing(
+                        list.json,
+                        rows,
+                        &["id", "name", "prefix", "scopes", "created_at", "revoked_at"],
+                    );
+                }
+                KeysCommand::Revoke { tenant, id } => {
+                    store.revoke_api_key(tenant, id).await?;
+                    eprintln!("revoked key {id}");
+                }
+            }
+        }
+        Command::Users(cmd) => {
+            let store = open_store(&config).await?;
+            match cmd {
+                UsersCommand::Create {
+                    tenant,
+                    email,
+                    role,
+                    password_stdin,
+                } => {
+                    let email = Email::parse(&email).map_err(|m| anyhow::anyhow!("email {m}"))?;
+                    let password = if password_stdin {
+                        let mut buf = String::new();
+                        std::io::stdin().read_to_string(&mut buf)?;
+                        let p = buf.trim_end_matches(['\r', '\n']).to_string();
+                        if p.chars().count() < 12 {
+                            bail!("password must be at least 12 characters");
+                        }
+                        Some(p)
+                    } else {
+                        None
+                    };
+                    let user = store
+                        .create_user(tenant, email.as_str(), role.as_str(), password.as_deref())
+                        .await?;
+                    println!("{}", user.id);
+                }
+                UsersCommand::List { tenant, list } => {
+                    let rows = store
+                        .list_users(tenant)
+                        .await?
+                        .into_iter()
+                        .map(|u| {
+                            json!({
+                                "id": u.id, "email": u.email, "role": u.role,
+                                "has_password": u.has_password,
+                                "created_at": format_micros(u.created_at),
+                            })
+                        })
+                        .collect();
+                    print_listing(
+                        list.json,
+                        rows,
+                        &["id", "email", "role", "has_password", "created_at"],
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

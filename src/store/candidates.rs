@@ -1,0 +1,243 @@
+//! Candidates. The validated data is kept as its canonical JSON; erasure
+//! drops it (and any replayable response that contains it) and leaves a
+//! tombstone with the ids and timestamps.
+
+use sqlx::any::AnyRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use super::{is_unique_violation, now_micros, parse_uuid, Store, StoreError, StoreResult};
+use crate::domain::CandidateData;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CandidateRecord {
+    pub id: Uuid,
+    pub tenant_id: Uuid,
+    pub external_id: String,
+    /// `None` once the candidate has been erased.
+    pub data: Option<CandidateData>,
+    pub revision: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub erased_at: Option<i64>,
+}
+
+#[derive(Debug)]
+pub enum CreateOutcome {
+    Created(CandidateRecord),
+    /// A live candidate with the same external id already exists.
+    Existing(CandidateRecord),
+}
+
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// The last id of this page when another page follows.
+    pub next_after: Option<Uuid>,
+}
+
+const COLUMNS: &str =
+    "id, tenant_id, external_id, data, revision, created_at, updated_at, erased_at";
+
+fn from_row(row: &AnyRow) -> StoreResult<CandidateRecord> {
+    let data: Option<String> = row.try_get("data")?;
+    let data = data
+        .map(|text| {
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|e| StoreError::Corrupt(format!("candidate data: {e}")))?;
+            CandidateData::parse(&value)
+                .map_err(|e| StoreError::Corrupt(format!("candidate data: {e}")))
+        })
+        .transpose()?;
+    Ok(CandidateRecord {
+        id: parse_uuid(row.try_get("id")?)?,
+        tenant_id: parse_uuid(row.try_get("tenant_id")?)?,
+        external_id: row.try_get("external_id")?,
+        data,
+        revision: row.try_get("revision")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        erased_at: row.try_get("erased_at")?,
+    })
+}
+
+fn data_json(data: &CandidateData) -> String {
+    data.to_value().to_string()
+}
+
+fn external_id_taken(err: sqlx::Error) -> StoreError {
+    if is_unique_violation(&err) {
+        StoreError::Conflict("another candidate has this external_id".into())
+    } else {
+        err.into()
+    }
+}
+
+impl Store {
+    /// Creates the candidate unless a live one with its external id exists,
+    /// in which case that one is returned untouched.
+    pub async fn create_candidate(
+        &self,
+        tenant_id: Uuid,
+        data: &CandidateData,
+    ) -> StoreResult<CreateOutcome> {
+        let now = now_micros();
+        let id = Uuid::now_v7();
+        let inserted = sqlx::query(
+            "INSERT INTO candidates \
+             (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'active', $4, 1, $5, $5) \
+             ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING",
+        )
+        .bind(id.to_string())
+        .bind(tenant_id.to_string())
+        .bind(data.external_id().as_str())
+        .bind(data_json(data))
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        if inserted.rows_affected() == 1 {
+            return Ok(CreateOutcome::Created(CandidateRecord {
+                id,
+                tenant_id,
+                external_id: data.external_id().as_str().to_string(),
+                data: Some(data.clone()),
+                revision: 1,
+                created_at: now,
+                updated_at: now,
+                erased_at: None,
+            }));
+        }
+        let existing = self
+            .find_candidate_by_external_id(tenant_id, data.external_id().as_str())
+            .await?
+            // Erased between our insert and this read: report it plainly.
+            .ok_or_else(|| StoreError::Conflict("candidate changed concurrently".into()))?;
+        Ok(CreateOutcome::Existing(existing))
+    }
+
+    /// Live or erased (a tombstone has `data: None`).
+    pub async fn get_candidate(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<CandidateRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM candidates WHERE tenant_id = $1 AND id = $2"
+        ))
+        .bind(tenant_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    pub async fn find_candidate_by_external_id(
+        &self,
+        tenant_id: Uuid,
+        external_id: &str,
+    ) -> StoreResult<Option<CandidateRecord>> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM candidates \
+             WHERE tenant_id = $1 AND external_id = $2 AND erased_at IS NULL"
+        ))
+        .bind(tenant_id.to_string())
+        .bind(external_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// Live candidates in id (creation) order, `limit` per page, after the
+    /// id `after`.
+    pub async fn list_candidates(
+        &self,
+        tenant_id: Uuid,
+        external_id: Option<&str>,
+        after: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Page<CandidateRecord>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM candidates \
+             WHERE tenant_id = $1 AND erased_at IS NULL \
+               AND ($2 IS NULL OR external_id = $2) AND id > $3 \
+             ORDER BY id LIMIT $4"
+        ))
+        .bind(tenant_id.to_string())
+        .bind(external_id)
+        .bind(after.map(|a| a.to_string()).unwrap_or_default())
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+        let next_after = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|c| c.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next_after })
+    }
+
+    /// Replaces the data of a live candidate if it is still at `revision`.
+    pub async fn update_candidate(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+        revision: i64,
+        data: &CandidateData,
+    ) -> StoreResult<CandidateRecord> {
+        let now = now_micros();
+        let done = sqlx::query(
+            "UPDATE candidates SET external_id = $1, data = $2, revision = revision + 1, \
+             updated_at = $3 \
+             WHERE tenant_id = $4 AND id = $5 AND revision = $6 AND erased_at IS NULL",
+        )
+        .bind(data.external_id().as_str())
+        .bind(data_json(data))
+        .bind(now)
+        .bind(tenant_id.to_string())
+        .bind(id.to_string())
+        .bind(revision)
+        .execute(&self.pool)
+        .await
+        .map_err(external_id_taken)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Conflict(
+                "the candidate was changed or erased concurrently; fetch it and retry".into(),
+            ));
+        }
+        self.get_candidate(tenant_id, id)
+            .await?
+            .ok_or(StoreError::NotFound("candidate"))
+    }
+
+    /// Erases personal data; returns the tombstone, or `None` if there is
+    /// no such candidate. Erasing twice returns the same tombstone.
+    pub async fn erase_candidate(
+        &self,
+        tenant_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<CandidateRecord>> {
+        let now = now_micros();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE candidates SET status = 'erased', data = NULL, erased_at = $1, \
+             updated_at = $1, revision = revision + 1 \
+             WHERE tenant_id = $2 AND id = $3 AND erased_at IS NULL",
+        )
+        .bind(now)
+        .bind(tenant_id.to_string())
+        .bind(id.to_string())
+        .execute(&mut *tx)
+        .await?;
+        // Stored responses for replay hold the same personal data.
+        sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND resource_id = $2")
+            .bind(tenant_id.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        self.get_candidate(tenant_id, id).await
+    }
+}
