@@ -76,7 +76,10 @@ pub enum ConfigError {
     #[error("configuration: {0}")]
     Load(String),
     #[error("configuration: setting `{setting}` {message}")]
-    Invalid { setting: &'static str, message: String },
+    Invalid {
+        setting: &'static str,
+        message: String,
+    },
 }
 
 fn invalid(setting: &'static str, message: impl Into<String>) -> ConfigError {
@@ -101,9 +104,10 @@ impl Settings {
             figment = figment.merge(Toml::file(path));
         }
         // HIREVET_TEST_* belong to the test harness, HIREVET_LOG to tracing.
-        let env = Env::prefixed("HIREVET_")
-            .split("__")
-            .filter(|key| !key.as_str().starts_with("test_") && key.as_str() != "log");
+        let env = Env::prefixed("HIREVET_").split("__").filter(|key| {
+            let key = key.as_str().to_ascii_lowercase();
+            !key.starts_with("test_") && key != "log" && key != "config"
+        });
         figment
             .merge(env)
             .extract()
@@ -114,7 +118,10 @@ impl Settings {
         let listen: SocketAddr = self.listen.parse().map_err(|_| {
             invalid(
                 "listen",
-                format!("must be host:port, e.g. 127.0.0.1:8080 (got {:?})", self.listen),
+                format!(
+                    "must be host:port, e.g. 127.0.0.1:8080 (got {:?})",
+                    self.listen
+                ),
             )
         })?;
         if !(self.database_url.starts_with("sqlite:")
@@ -171,7 +178,10 @@ impl AuthSettings {
             },
             "RS256" => {
                 let path = self.jwt_public_key_file.ok_or_else(|| {
-                    invalid("auth.jwt_public_key_file", "is required when jwt_algorithm is RS256")
+                    invalid(
+                        "auth.jwt_public_key_file",
+                        "is required when jwt_algorithm is RS256",
+                    )
                 })?;
                 let pem = std::fs::read(&path).map_err(|e| {
                     invalid(

@@ -19,7 +19,11 @@ use hirevet::observability;
 use hirevet::store::{format_micros, Store};
 
 #[derive(Parser)]
-#[command(name = "hirevet", version, about = "Vets remote hires for DPRK IT-worker indicators")]
+#[command(
+    name = "hirevet",
+    version,
+    about = "Vets remote hires for DPRK IT-worker indicators"
+)]
 struct Cli {
     /// TOML configuration file; HIREVET_* variables override it.
     #[arg(long, global = true, env = "HIREVET_CONFIG")]

@@ -173,15 +173,13 @@ impl CandidateData {
         let full_name = obj.parsed_req("full_name", &mut errs, Name::parse);
         let aliases = obj.parsed_strings("aliases", MAX_LIST, &mut errs, Name::parse);
         let date_of_birth = obj.parsed_opt("date_of_birth", &mut errs, PartialDate::parse);
-        let nationalities =
-            obj.parsed_strings("nationalities", 10, &mut errs, CountryCode::parse);
+        let nationalities = obj.parsed_strings("nationalities", 10, &mut errs, CountryCode::parse);
         let claimed_location = obj
             .object_opt("claimed_location", &mut errs)
             .and_then(|o| parse_location(&o, &mut errs));
         let emails = obj.parsed_strings("emails", MAX_LIST, &mut errs, Email::parse);
         let home = claimed_location.as_ref().map(|l| l.country);
-        let phones =
-            obj.parsed_strings("phones", MAX_LIST, &mut errs, |s| Phone::parse(s, home));
+        let phones = obj.parsed_strings("phones", MAX_LIST, &mut errs, |s| Phone::parse(s, home));
         let addresses = obj
             .array_opt("addresses", MAX_LIST, &mut errs)
             .into_iter()
@@ -305,7 +303,15 @@ fn parse_location(o: &ObjectReader, errs: &mut FieldErrors) -> Option<ClaimedLoc
 
 fn parse_address(o: &ObjectReader, errs: &mut FieldErrors) -> Option<Address> {
     o.deny_unknown(
-        &["kind", "line1", "line2", "city", "region", "postal_code", "country"],
+        &[
+            "kind",
+            "line1",
+            "line2",
+            "city",
+            "region",
+            "postal_code",
+            "country",
+        ],
         errs,
     );
     let kind = o.parsed_req("kind", errs, |s| match s {
@@ -362,7 +368,11 @@ fn token(min: usize, max: usize) -> impl Fn(&str) -> Result<String, String> {
 
 fn parse_payment(o: &ObjectReader, errs: &mut FieldErrors) -> Option<Payment> {
     o.deny_unknown(
-        &["bank_account_country", "bank_account_hash", "crypto_addresses"],
+        &[
+            "bank_account_country",
+            "bank_account_hash",
+            "crypto_addresses",
+        ],
         errs,
     );
     Some(Payment {
@@ -376,9 +386,7 @@ fn parse_profile(o: &ObjectReader, errs: &mut FieldErrors) -> Option<Profile> {
     o.deny_unknown(&["kind", "url"], errs);
     let kind = o.parsed_req("kind", errs, |s| {
         let s = s.trim().to_ascii_lowercase();
-        if (1..=40).contains(&s.len())
-            && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-        {
+        if (1..=40).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             Ok(s)
         } else {
             Err("must be a short word such as github or linkedin".to_string())
@@ -477,7 +485,10 @@ mod tests {
             "identifiers[0].type",
             "fullname",
         ] {
-            assert!(fields.contains(&expected), "{expected} missing from {fields:?}");
+            assert!(
+                fields.contains(&expected),
+                "{expected} missing from {fields:?}"
+            );
         }
     }
 }

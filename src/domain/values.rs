@@ -159,7 +159,8 @@ impl Phone {
     /// Numbers without a `+` country prefix are read as national numbers of
     /// `default_country` (the candidate's claimed country) when one is known.
     pub fn parse(raw: &str, default_country: Option<CountryCode>) -> Result<Phone, String> {
-        let region = default_country.and_then(|c| phonenumber::country::Id::from_str(c.as_str()).ok());
+        let region =
+            default_country.and_then(|c| phonenumber::country::Id::from_str(c.as_str()).ok());
         if region.is_none() && !raw.trim_start().starts_with('+') {
             return Err(
                 "must be in international form (+ and country code) when no claimed country is given"
@@ -259,7 +260,10 @@ mod tests {
 
     #[test]
     fn names_in_any_script_are_trimmed_and_collapsed() {
-        assert_eq!(Name::parse("  Kim   Jong-un ").unwrap().as_str(), "Kim Jong-un");
+        assert_eq!(
+            Name::parse("  Kim   Jong-un ").unwrap().as_str(),
+            "Kim Jong-un"
+        );
         assert_eq!(Name::parse("김정은").unwrap().as_str(), "김정은");
         assert!(Name::parse("   ").is_err());
         assert!(Name::parse("1234").is_err());
@@ -269,8 +273,14 @@ mod tests {
 
     #[test]
     fn partial_dates_keep_their_precision() {
-        assert_eq!(PartialDate::parse("1985-04-25").unwrap().to_string(), "1985-04-25");
-        assert_eq!(PartialDate::parse("1985-04").unwrap().to_string(), "1985-04");
+        assert_eq!(
+            PartialDate::parse("1985-04-25").unwrap().to_string(),
+            "1985-04-25"
+        );
+        assert_eq!(
+            PartialDate::parse("1985-04").unwrap().to_string(),
+            "1985-04"
+        );
         assert_eq!(PartialDate::parse("1985").unwrap().to_string(), "1985");
         assert!(PartialDate::parse("1985-02-30").is_err());
         assert!(PartialDate::parse("1985-13").is_err());
@@ -300,7 +310,10 @@ mod tests {
             "Jane.Doe@example.com"
         );
         assert!(Email::parse("not-an-email").is_err());
-        assert_eq!(TimeZone::parse("Asia/Pyongyang").unwrap().as_str(), "Asia/Pyongyang");
+        assert_eq!(
+            TimeZone::parse("Asia/Pyongyang").unwrap().as_str(),
+            "Asia/Pyongyang"
+        );
         assert!(TimeZone::parse("Mars/Olympus").is_err());
         assert_eq!(CountryCode::parse("kp").unwrap().as_str(), "KP");
         assert!(CountryCode::parse("KPX").is_err());

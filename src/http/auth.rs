@@ -58,7 +58,10 @@ pub struct JwtVerifier {
 impl JwtVerifier {
     pub fn new(config: &JwtConfig) -> Result<JwtVerifier, jsonwebtoken::errors::Error> {
         let (key, algorithm) = match &config.key {
-            JwtKey::Hs256(secret) => (DecodingKey::from_secret(secret.as_bytes()), Algorithm::HS256),
+            JwtKey::Hs256(secret) => (
+                DecodingKey::from_secret(secret.as_bytes()),
+                Algorithm::HS256,
+            ),
             JwtKey::Rs256PublicPem(pem) => (DecodingKey::from_rsa_pem(pem)?, Algorithm::RS256),
         };
         let mut validation = Validation::new(algorithm);
@@ -76,7 +79,10 @@ impl JwtVerifier {
     }
 }
 
-async fn authenticate(state: web::Data<AppState>, header: Option<String>) -> Result<Principal, ApiError> {
+async fn authenticate(
+    state: web::Data<AppState>,
+    header: Option<String>,
+) -> Result<Principal, ApiError> {
     let header = header.ok_or_else(|| {
         ApiError::Unauthorized("send Authorization: Bearer <API key or token>".into())
     })?;
@@ -103,7 +109,9 @@ async fn authenticate(state: web::Data<AppState>, header: Option<String>) -> Res
         .ok_or_else(|| ApiError::Unauthorized("analyst tokens are not enabled here".into()))?;
     let claims = verifier.verify(token)?;
     if !state.store.tenant_exists(claims.tenant).await? {
-        return Err(ApiError::Unauthorized("the token names an unknown tenant".into()));
+        return Err(ApiError::Unauthorized(
+            "the token names an unknown tenant".into(),
+        ));
     }
     Ok(Principal {
         tenant_id: claims.tenant,

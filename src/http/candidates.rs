@@ -32,7 +32,10 @@ fn candidate_json(record: &CandidateRecord) -> Value {
         }
         None => {
             out.insert("status".into(), json!("erased"));
-            out.insert("erased_at".into(), json!(record.erased_at.map(format_micros)));
+            out.insert(
+                "erased_at".into(),
+                json!(record.erased_at.map(format_micros)),
+            );
         }
     }
     out.insert("revision".into(), json!(record.revision));
@@ -163,7 +166,10 @@ pub async fn patch(
     principal.require(Scope::CandidatesWrite)?;
     let id = parse_id(&id)?;
     if !body.is_object() {
-        return Err(ApiError::validation("body", "must be a JSON object (a merge patch)"));
+        return Err(ApiError::validation(
+            "body",
+            "must be a JSON object (a merge patch)",
+        ));
     }
     let current = state
         .store

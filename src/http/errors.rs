@@ -147,9 +147,9 @@ impl From<actix_web::error::JsonPayloadError> for ApiError {
             E::Overflow { limit } => {
                 ApiError::PayloadTooLarge(format!("the body exceeds the limit of {limit} bytes"))
             }
-            E::ContentType => ApiError::UnsupportedMediaType(
-                "send the body as application/json".to_string(),
-            ),
+            E::ContentType => {
+                ApiError::UnsupportedMediaType("send the body as application/json".to_string())
+            }
             E::Deserialize(e) => ApiError::BadRequest {
                 code: "malformed_json",
                 detail: format!("the body is not valid JSON: {e}"),

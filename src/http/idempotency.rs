@@ -27,7 +27,10 @@ impl Idempotency {
             .ok()
             .filter(|k| (1..=255).contains(&k.len()))
             .ok_or_else(|| {
-                ApiError::validation("Idempotency-Key", "must be 1 to 255 visible ASCII characters")
+                ApiError::validation(
+                    "Idempotency-Key",
+                    "must be 1 to 255 visible ASCII characters",
+                )
             })?;
         // serde_json sorts object keys, so this hash ignores key order and
         // whitespace: the same JSON sent twice is the same request.
@@ -44,7 +47,11 @@ impl Idempotency {
     }
 
     /// The stored response if this key was used before for this request.
-    pub async fn replay(&self, store: &Store, tenant: Uuid) -> Result<Option<HttpResponse>, ApiError> {
+    pub async fn replay(
+        &self,
+        store: &Store,
+        tenant: Uuid,
+    ) -> Result<Option<HttpResponse>, ApiError> {
         let Some(record) = store.find_idempotency_record(tenant, &self.key).await? else {
             return Ok(None);
         };

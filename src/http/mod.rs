@@ -53,9 +53,10 @@ pub fn route_table() -> Vec<(String, String)> {
 /// Registers all routes plus JSON rules and problem+json fallbacks.
 pub fn configure(cfg: &mut web::ServiceConfig, json_body_limit: usize) {
     cfg.app_data(json_config(json_body_limit))
-        .app_data(web::PathConfig::default().error_handler(|_, _| {
-            ApiError::NotFound("no such resource".into()).into()
-        }))
+        .app_data(
+            web::PathConfig::default()
+                .error_handler(|_, _| ApiError::NotFound("no such resource".into()).into()),
+        )
         .app_data(web::QueryConfig::default().error_handler(|err, _| {
             ApiError::BadRequest {
                 code: "bad_query",
