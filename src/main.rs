@@ -54,6 +54,9 @@ enum Command {
     /// Manage analyst accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Exit 0 if the service at the configured listen address answers
+    /// /healthz (for container HEALTHCHECKs, which have no curl).
+    Healthcheck,
 }
 
 #[derive(Subcommand)]
@@ -182,6 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("hirevet listening on http://{}", app.local_addr());
             app.run().await?;
         }
+        Command::Healthcheck => healthcheck(config.listen)?,
         Command::Migrate => {
             open_store(&config).await?;
             eprintln!("migrations applied");
@@ -302,6 +306,27 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A plain HTTP/1.0 GET, so the runtime image needs no HTTP client.
+fn healthcheck(listen: std::net::SocketAddr) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut addr = listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let timeout = std::time::Duration::from_secs(3);
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .with_context(|| format!("connecting to {addr}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response)?;
+    if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") {
+        Ok(())
+    } else {
+        bail!("unhealthy: {}", response.lines().next().unwrap_or("no answer"))
+    }
 }
 
 fn main() -> ExitCode {

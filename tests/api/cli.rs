@@ -66,6 +66,13 @@ async fn serve_on_a_fresh_directory_then_use_cli_made_credentials() {
         .await
         .unwrap();
     assert_eq!(health["status"], "ok");
+    let probe = Command::new(env!("CARGO_BIN_EXE_hirevet"))
+        .arg("healthcheck")
+        .current_dir(dir.path())
+        .env("HIREVET_LISTEN", base.trim_start_matches("http://"))
+        .output()
+        .unwrap();
+    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
 
     let tenant = stdout(&hirevet(dir.path(), &["tenants", "create", "Acme Corp"]));
     let tenant = tenant.trim();
@@ -129,6 +136,13 @@ async fn serve_on_a_fresh_directory_then_use_cli_made_credentials() {
     assert_eq!(tenants[0]["name"], "Acme Corp");
     child.kill().ok();
     child.wait().ok();
+    let probe = Command::new(env!("CARGO_BIN_EXE_hirevet"))
+        .arg("healthcheck")
+        .current_dir(dir.path())
+        .env("HIREVET_LISTEN", base.trim_start_matches("http://"))
+        .output()
+        .unwrap();
+    assert!(!probe.status.success(), "healthcheck passed with the server stopped");
 }
 
 #[test]
