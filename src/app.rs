@@ -2,6 +2,7 @@
 //! ready-to-run server. `main` and the tests build the app the same way.
 
 use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
@@ -9,19 +10,23 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::http::auth::JwtVerifier;
+use crate::jobs::list_refresh::ListService;
 use crate::observability::{self, Metrics};
+use crate::screening::lists::LiveLists;
 use crate::store::Store;
 
 /// Shared, read-mostly state handed to every handler.
 pub struct AppState {
     pub store: Store,
     pub jwt: Option<JwtVerifier>,
+    pub lists: Arc<ListService>,
 }
 
 pub struct Application {
     server: Server,
     addr: SocketAddr,
     store: Store,
+    scheduler: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -37,9 +42,24 @@ impl Application {
             .map(JwtVerifier::new)
             .transpose()
             .context("loading the JWT key")?;
+        let lists = Arc::new(
+            ListService::new(
+                store.clone(),
+                Arc::new(LiveLists::default()),
+                config.lists.clone(),
+            )
+            .map_err(anyhow::Error::msg)?,
+        );
+        let loaded = lists
+            .load_live()
+            .await
+            .context("loading the live sanctions lists")?;
+        tracing::info!(lists = loaded, "live sanctions lists loaded");
+        let scheduler = tokio::spawn(lists.clone().run_scheduler());
         let state = web::Data::new(AppState {
             store: store.clone(),
             jwt,
+            lists,
         });
         let metrics = web::Data::new(Metrics::default());
         let listener = TcpListener::bind(config.listen)
@@ -62,6 +82,7 @@ impl Application {
             server: server.run(),
             addr,
             store,
+            scheduler,
         })
     }
 
@@ -77,6 +98,7 @@ impl Application {
     /// Serves until stopped, then closes the database pool.
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.scheduler.abort();
         self.store.close().await;
         result
     }

@@ -4,10 +4,14 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+
+use crate::screening::lists::{GatePolicy, ListFormat};
 
 /// Raw settings as read from file and environment. Turned into [`Config`] by
 /// [`Settings::validate`].
@@ -28,6 +32,121 @@ pub struct Settings {
     /// A tracing filter such as `info` or `hirevet=debug,info`.
     pub log_level: String,
     pub auth: AuthSettings,
+    pub lists: ListsSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListsSettings {
+    /// Fetch due sources in the background while serving.
+    pub auto_refresh: bool,
+    /// A list not confirmed current for longer than this is stale.
+    pub max_list_age_hours: u64,
+    /// A new version needs at least this share of the live one's entries.
+    pub min_entry_ratio: f64,
+    /// Largest share of rows a parse may reject.
+    pub max_reject_rate: f64,
+    pub fetch_timeout_secs: u64,
+    pub max_download_bytes: u64,
+    /// Wait after a failed fetch before trying again.
+    pub retry_minutes: u64,
+    /// How often a replica checks the database for versions another
+    /// replica loaded.
+    pub poll_seconds: u64,
+    /// Answer /readyz with 503 while a list is missing or stale.
+    pub readiness_requires_lists: bool,
+    pub sources: Vec<SourceSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceSettings {
+    pub id: String,
+    pub format: String,
+    /// URLs (`https://`, `http://`, `file://`) or paths; several for
+    /// multi-file formats such as OFAC's CSV set.
+    pub locations: Vec<String>,
+    #[serde(default = "default_refresh_hours")]
+    pub refresh_interval_hours: u64,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_refresh_hours() -> u64 {
+    6
+}
+
+fn default_true() -> bool {
+    true
+}
+
+const OFAC_EXPORTS: &str =
+    "https://sanctionslistservice.ofac.treas.gov/api/PublicationPreview/exports";
+
+/// The publishers' own download locations.
+fn default_sources() -> Vec<SourceSettings> {
+    let ofac = |files: &[&str]| {
+        files
+            .iter()
+            .map(|f| format!("{OFAC_EXPORTS}/{f}"))
+            .collect()
+    };
+    vec![
+        SourceSettings {
+            id: "us_ofac_sdn".into(),
+            format: "ofac_csv".into(),
+            locations: ofac(&["SDN.CSV", "ADD.CSV", "ALT.CSV", "SDN_COMMENTS.CSV"]),
+            refresh_interval_hours: 6,
+            enabled: true,
+        },
+        SourceSettings {
+            id: "us_ofac_cons".into(),
+            format: "ofac_csv".into(),
+            locations: ofac(&["CONS_PRIM.CSV", "CONS_ADD.CSV", "CONS_ALT.CSV", "CONS_COMMENTS.CSV"]),
+            refresh_interval_hours: 6,
+            enabled: true,
+        },
+        SourceSettings {
+            id: "un_sc".into(),
+            format: "un_xml".into(),
+            locations: vec!["https://scsanctions.un.org/resources/xml/en/consolidated.xml".into()],
+            refresh_interval_hours: 6,
+            enabled: true,
+        },
+        SourceSettings {
+            id: "eu_fsf".into(),
+            format: "eu_fsf_xml".into(),
+            locations: vec![
+                "https://webgate.ec.europa.eu/fsd/fsf/public/files/xmlFullSanctionsList_1_1/content?token=dG9rZW4tMjAxNw".into(),
+            ],
+            refresh_interval_hours: 6,
+            enabled: true,
+        },
+        SourceSettings {
+            id: "uk_sanctions".into(),
+            format: "uk_csv".into(),
+            locations: vec!["https://sanctionslist.fcdo.gov.uk/docs/UK-Sanctions-List.csv".into()],
+            refresh_interval_hours: 6,
+            enabled: true,
+        },
+    ]
+}
+
+impl Default for ListsSettings {
+    fn default() -> Self {
+        ListsSettings {
+            auto_refresh: true,
+            max_list_age_hours: 48,
+            min_entry_ratio: 0.8,
+            max_reject_rate: 0.01,
+            fetch_timeout_secs: 120,
+            max_download_bytes: 256 * 1024 * 1024,
+            retry_minutes: 15,
+            poll_seconds: 30,
+            readiness_requires_lists: false,
+            sources: default_sources(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,6 +173,7 @@ impl Default for Settings {
             log_format: "json".into(),
             log_level: "info".into(),
             auth: AuthSettings::default(),
+            lists: ListsSettings::default(),
         }
     }
 }
@@ -153,6 +273,7 @@ impl Settings {
             return Err(invalid("log_level", "is not a valid tracing filter"));
         }
         let jwt = self.auth.validate()?;
+        let lists = self.lists.validate()?;
         Ok(Config {
             listen,
             database_url: self.database_url,
@@ -162,7 +283,113 @@ impl Settings {
             log_format,
             log_level: self.log_level,
             jwt,
+            lists,
         })
+    }
+}
+
+impl ListsSettings {
+    fn validate(self) -> Result<ListsConfig, ConfigError> {
+        if !(0.0..=1.0).contains(&self.min_entry_ratio) {
+            return Err(invalid("lists.min_entry_ratio", "must be between 0 and 1"));
+        }
+        if !(0.0..=1.0).contains(&self.max_reject_rate) {
+            return Err(invalid("lists.max_reject_rate", "must be between 0 and 1"));
+        }
+        if self.max_list_age_hours == 0 {
+            return Err(invalid("lists.max_list_age_hours", "must be at least 1"));
+        }
+        if self.fetch_timeout_secs == 0 || self.poll_seconds == 0 || self.retry_minutes == 0 {
+            return Err(invalid(
+                "lists.fetch_timeout_secs",
+                "and lists.poll_seconds and lists.retry_minutes must be at least 1",
+            ));
+        }
+        let mut sources = Vec::new();
+        for source in self.sources {
+            if source.id.is_empty()
+                || !source
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            {
+                return Err(invalid(
+                    "lists.sources.id",
+                    format!(
+                        "must be lower-case letters, digits and _ (got {:?})",
+                        source.id
+                    ),
+                ));
+            }
+            if sources.iter().any(|s: &ListSource| s.id == source.id) {
+                return Err(invalid(
+                    "lists.sources.id",
+                    format!("{:?} is configured twice", source.id),
+                ));
+            }
+            let format = ListFormat::from_str(&source.format).map_err(|e| {
+                invalid(
+                    "lists.sources.format",
+                    format!("{e} (source {})", source.id),
+                )
+            })?;
+            if source.refresh_interval_hours == 0 {
+                return Err(invalid(
+                    "lists.sources.refresh_interval_hours",
+                    format!("must be at least 1 (source {})", source.id),
+                ));
+            }
+            sources.push(ListSource {
+                id: source.id,
+                format,
+                locations: source.locations,
+                refresh_interval: Duration::from_secs(source.refresh_interval_hours * 3600),
+                enabled: source.enabled,
+            });
+        }
+        Ok(ListsConfig {
+            auto_refresh: self.auto_refresh,
+            max_list_age: Duration::from_secs(self.max_list_age_hours * 3600),
+            gate: GatePolicy {
+                min_entry_ratio: self.min_entry_ratio,
+                max_reject_rate: self.max_reject_rate,
+            },
+            fetch_timeout: Duration::from_secs(self.fetch_timeout_secs),
+            max_download_bytes: self.max_download_bytes,
+            retry_after: Duration::from_secs(self.retry_minutes * 60),
+            poll_interval: Duration::from_secs(self.poll_seconds),
+            readiness_requires_lists: self.readiness_requires_lists,
+            sources,
+        })
+    }
+}
+
+/// A configured list source.
+#[derive(Debug, Clone)]
+pub struct ListSource {
+    pub id: String,
+    pub format: ListFormat,
+    pub locations: Vec<String>,
+    pub refresh_interval: Duration,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ListsConfig {
+    pub auto_refresh: bool,
+    pub max_list_age: Duration,
+    pub gate: GatePolicy,
+    pub fetch_timeout: Duration,
+    pub max_download_bytes: u64,
+    pub retry_after: Duration,
+    pub poll_interval: Duration,
+    pub readiness_requires_lists: bool,
+    pub sources: Vec<ListSource>,
+}
+
+impl ListsConfig {
+    pub fn source(&self, id: &str) -> Option<&ListSource> {
+        self.sources.iter().find(|s| s.id == id)
     }
 }
 
@@ -236,6 +463,7 @@ pub struct Config {
     pub log_level: String,
     /// `None` when analyst JWTs are not configured: only API keys work then.
     pub jwt: Option<JwtConfig>,
+    pub lists: ListsConfig,
 }
 
 #[derive(Clone)]

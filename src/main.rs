@@ -5,6 +5,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -15,7 +16,9 @@ use hirevet::app::Application;
 use hirevet::config::{Config, Settings};
 use hirevet::domain::access::{Role, Scope};
 use hirevet::domain::values::Email;
+use hirevet::jobs::list_refresh::{ListService, RefreshOutcome};
 use hirevet::observability;
+use hirevet::screening::lists::LiveLists;
 use hirevet::store::{format_micros, Store};
 
 #[derive(Parser)]
@@ -54,6 +57,9 @@ enum Command {
     /// Manage analyst accounts.
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Sanctions lists: import files, show status, fetch now.
+    #[command(subcommand)]
+    Lists(ListsCommand),
     /// Exit 0 if the service at the configured listen address answers
     /// /healthz (for container HEALTHCHECKs, which have no curl).
     Healthcheck,
@@ -115,6 +121,28 @@ enum UsersCommand {
         tenant: Uuid,
         #[command(flatten)]
         list: ListArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListsCommand {
+    /// Load a list version from files (OFAC: the sdn/add/alt/comments set).
+    Import {
+        /// The configured source id, e.g. us_ofac_sdn or un_sc.
+        #[arg(long)]
+        source: String,
+        #[arg(long = "path", required = true, num_args = 1..)]
+        paths: Vec<PathBuf>,
+        /// Skip the sanity gates (a deliberate large change).
+        #[arg(long)]
+        force: bool,
+    },
+    /// Show each list's live version, age and last error.
+    Status(ListArgs),
+    /// Fetch sources now (all enabled ones, or one).
+    Refresh {
+        #[arg(long)]
+        source: Option<String>,
     },
 }
 
@@ -186,6 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run().await?;
         }
         Command::Healthcheck => healthcheck(config.listen)?,
+        Command::Lists(cmd) => run_lists(cmd, config).await?,
         Command::Migrate => {
             open_store(&config).await?;
             eprintln!("migrations applied");
@@ -308,6 +337,89 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
+async fn run_lists(cmd: ListsCommand, config: Config) -> anyhow::Result<()> {
+    let store = open_store(&config).await?;
+    let service = ListService::new(store, Arc::new(LiveLists::default()), config.lists)
+        .map_err(anyhow::Error::msg)?;
+    service.load_live().await?;
+    let report = |id: &str, outcome: &RefreshOutcome| -> bool {
+        let text = serde_json::to_string(outcome).unwrap_or_default();
+        eprintln!("{id}: {text}");
+        matches!(
+            outcome,
+            RefreshOutcome::Updated { .. } | RefreshOutcome::Unchanged { .. }
+        )
+    };
+    match cmd {
+        ListsCommand::Import {
+            source,
+            paths,
+            force,
+        } => {
+            let mut files = Vec::new();
+            for path in &paths {
+                let bytes =
+                    std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push((name, bytes));
+            }
+            let outcome = service.import(&source, files, force).await?;
+            if !report(&source, &outcome) {
+                bail!("{source}: the import was not loaded");
+            }
+            if let RefreshOutcome::Updated { version, .. } | RefreshOutcome::Unchanged { version } =
+                outcome
+            {
+                println!("{version}");
+            }
+        }
+        ListsCommand::Status(args) => {
+            let statuses = service.status().await?;
+            let rows = statuses
+                .iter()
+                .map(|s| {
+                    let mut row = serde_json::to_value(s).unwrap_or_default();
+                    if !args.json {
+                        row["entries"] = json!(s.entries.as_ref().map(|e| e.total));
+                        row["last_error"] = json!(s.last_error.as_ref().map(|e| &e.message));
+                    }
+                    row
+                })
+                .collect();
+            print_listing(
+                args.json,
+                rows,
+                &[
+                    "id",
+                    "state",
+                    "version",
+                    "loaded_at",
+                    "age_seconds",
+                    "entries",
+                    "last_error",
+                ],
+            );
+        }
+        ListsCommand::Refresh { source } => {
+            let outcomes = match source {
+                Some(id) => vec![(id.clone(), service.refresh(&id).await?)],
+                None => service.refresh_all(false).await?,
+            };
+            let mut all_ok = true;
+            for (id, outcome) in &outcomes {
+                all_ok &= report(id, outcome);
+            }
+            if !all_ok {
+                bail!("some lists were not refreshed");
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A plain HTTP/1.0 GET, so the runtime image needs no HTTP client.
 fn healthcheck(listen: std::net::SocketAddr) -> anyhow::Result<()> {
     use std::io::Write;
@@ -325,7 +437,10 @@ fn healthcheck(listen: std::net::SocketAddr) -> anyhow::Result<()> {
     if response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200") {
         Ok(())
     } else {
-        bail!("unhealthy: {}", response.lines().next().unwrap_or("no answer"))
+        bail!(
+            "unhealthy: {}",
+            response.lines().next().unwrap_or("no answer")
+        )
     }
 }
 

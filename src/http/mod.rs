@@ -8,6 +8,7 @@ mod candidates;
 pub mod errors;
 mod health;
 mod idempotency;
+mod lists;
 mod pagination;
 
 use actix_web::{mime, web, HttpResponse, Route};
@@ -34,6 +35,11 @@ fn api_routes() -> Vec<(&'static str, Vec<(&'static str, Route)>)> {
                 ("patch", web::patch().to(candidates::patch)),
                 ("delete", web::delete().to(candidates::erase)),
             ],
+        ),
+        ("/v1/lists", vec![("get", web::get().to(lists::list))]),
+        (
+            "/v1/lists/refresh",
+            vec![("post", web::post().to(lists::refresh))],
         ),
     ]
 }

@@ -7,6 +7,7 @@
 mod candidates;
 mod idempotency;
 pub mod keys;
+pub mod lists;
 mod tenants;
 mod users;
 

@@ -34,6 +34,8 @@ async fn serve_on_a_fresh_directory_then_use_cli_made_credentials() {
         .current_dir(dir.path())
         .env_remove("HIREVET_DATABASE_URL")
         .env("HIREVET_WORKERS", "1")
+        // No fetching from the publishers' servers in tests.
+        .env("HIREVET_LISTS__AUTO_REFRESH", "false")
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -72,7 +74,11 @@ async fn serve_on_a_fresh_directory_then_use_cli_made_credentials() {
         .env("HIREVET_LISTEN", base.trim_start_matches("http://"))
         .output()
         .unwrap();
-    assert!(probe.status.success(), "{}", String::from_utf8_lossy(&probe.stderr));
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
 
     let tenant = stdout(&hirevet(dir.path(), &["tenants", "create", "Acme Corp"]));
     let tenant = tenant.trim();
@@ -142,7 +148,10 @@ async fn serve_on_a_fresh_directory_then_use_cli_made_credentials() {
         .env("HIREVET_LISTEN", base.trim_start_matches("http://"))
         .output()
         .unwrap();
-    assert!(!probe.status.success(), "healthcheck passed with the server stopped");
+    assert!(
+        !probe.status.success(),
+        "healthcheck passed with the server stopped"
+    );
 }
 
 #[test]

@@ -107,6 +107,9 @@ pub fn test_config(database_url: &str) -> Config {
     let mut config = Config::for_database(database_url);
     config.workers = 2;
     config.database_max_connections = 5;
+    // Tests never reach for the publishers' servers: sources are set per test.
+    config.lists.auto_refresh = false;
+    config.lists.sources = Vec::new();
     config.jwt = Some(JwtConfig {
         key: JwtKey::Hs256(JWT_SECRET.into()),
         issuer: "hirevet-tests".into(),
@@ -234,6 +237,15 @@ impl TestApp {
             .post(self.url(path))
             .bearer_auth(key)
             .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_empty(&self, path: &str, key: &str) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(key)
             .send()
             .await
             .expect("request")

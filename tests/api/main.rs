@@ -5,4 +5,5 @@ mod harness;
 mod auth;
 mod candidates;
 mod cli;
+mod lists;
 mod operations;
