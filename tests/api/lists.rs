@@ -439,3 +439,84 @@ both_backends! {
         assert_eq!((status, done["results"].clone()), (200, serde_json::json!([])));
     }
 }
+
+async fn scheduler_loads_due_sources_and_readiness_follows(backend: Backend) {
+    let publisher = Publisher::start(un_xml(20)).await;
+    let url = publisher.url.clone();
+    let Some(app) = TestApp::spawn_with(backend, move |config| {
+        config.lists.sources = vec![un_source(&url)];
+        config.lists.auto_refresh = true;
+        config.lists.poll_interval = std::time::Duration::from_millis(100);
+        config.lists.readiness_requires_lists = true;
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, key) = app.tenant_with_key(&["candidates:read"]).await;
+    let mut state = Value::Null;
+    for _ in 0..100 {
+        state = un_status(&app, &key).await;
+        if state["state"] == "live" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(state["state"], "live", "the scheduler never loaded the list: {state}");
+    assert_eq!(state["entries"]["total"], 20);
+    let (status, ready) = json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!((status, ready["status"].as_str()), (200, Some("ready")));
+    publisher.handle.stop(false).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_scheduler_loads_due_sources_and_readiness_follows() {
+    scheduler_loads_due_sources_and_readiness_follows(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_scheduler_loads_due_sources_and_readiness_follows() {
+    scheduler_loads_due_sources_and_readiness_follows(Backend::Postgres).await;
+}
+
+async fn stale_and_missing_lists_fail_readiness_when_required(backend: Backend) {
+    let publisher = Publisher::start(un_xml(20)).await;
+    let url = publisher.url.clone();
+    let Some(app) = TestApp::spawn_with(backend, move |config| {
+        config.lists.sources = vec![un_source(&url)];
+        config.lists.readiness_requires_lists = true;
+        config.lists.max_list_age = std::time::Duration::from_secs(2);
+    })
+    .await
+    else {
+        return;
+    };
+    let (_, admin) = app.tenant_with_key(&["admin"]).await;
+    let (status, problem) = json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(status, 503);
+    assert_eq!(problem["code"], "lists_not_ready");
+    assert!(problem["detail"].as_str().unwrap().contains("never_loaded"), "{problem}");
+    assert_eq!(refresh_un(&app, &admin).await["outcome"], "updated");
+    assert_eq!(json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await.0, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(un_status(&app, &admin).await["state"], "stale");
+    let (status, problem) = json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
+    assert_eq!(status, 503);
+    assert!(problem["detail"].as_str().unwrap().contains("stale"), "{problem}");
+    // Confirming the list is still current (a 304) makes it fresh again.
+    assert_eq!(refresh_un(&app, &admin).await["outcome"], "unchanged");
+    assert_eq!(un_status(&app, &admin).await["state"], "live");
+    publisher.handle.stop(false).await;
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_stale_and_missing_lists_fail_readiness_when_required() {
+    stale_and_missing_lists_fail_readiness_when_required(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stale_and_missing_lists_fail_readiness_when_required() {
+    stale_and_missing_lists_fail_readiness_when_required(Backend::Postgres).await;
+}
