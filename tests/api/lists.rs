@@ -462,7 +462,10 @@ async fn scheduler_loads_due_sources_and_readiness_follows(backend: Backend) {
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(state["state"], "live", "the scheduler never loaded the list: {state}");
+    assert_eq!(
+        state["state"], "live",
+        "the scheduler never loaded the list: {state}"
+    );
     assert_eq!(state["entries"]["total"], 20);
     let (status, ready) = json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
     assert_eq!((status, ready["status"].as_str()), (200, Some("ready")));
@@ -496,14 +499,25 @@ async fn stale_and_missing_lists_fail_readiness_when_required(backend: Backend) 
     let (status, problem) = json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
     assert_eq!(status, 503);
     assert_eq!(problem["code"], "lists_not_ready");
-    assert!(problem["detail"].as_str().unwrap().contains("never_loaded"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("never_loaded"),
+        "{problem}"
+    );
     assert_eq!(refresh_un(&app, &admin).await["outcome"], "updated");
-    assert_eq!(json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await.0, 200);
+    assert_eq!(
+        json_of(app.client.get(app.url("/readyz")).send().await.unwrap())
+            .await
+            .0,
+        200
+    );
     tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     assert_eq!(un_status(&app, &admin).await["state"], "stale");
     let (status, problem) = json_of(app.client.get(app.url("/readyz")).send().await.unwrap()).await;
     assert_eq!(status, 503);
-    assert!(problem["detail"].as_str().unwrap().contains("stale"), "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("stale"),
+        "{problem}"
+    );
     // Confirming the list is still current (a 304) makes it fresh again.
     assert_eq!(refresh_un(&app, &admin).await["outcome"], "unchanged");
     assert_eq!(un_status(&app, &admin).await["state"], "live");
