@@ -13,6 +13,7 @@ use crate::http::auth::JwtVerifier;
 use crate::jobs::list_refresh::ListService;
 use crate::observability::{self, Metrics};
 use crate::screening::lists::LiveLists;
+use crate::screening::screen::Thresholds;
 use crate::store::Store;
 
 /// Shared, read-mostly state handed to every handler.
@@ -20,6 +21,7 @@ pub struct AppState {
     pub store: Store,
     pub jwt: Option<JwtVerifier>,
     pub lists: Arc<ListService>,
+    pub screening: Thresholds,
 }
 
 pub struct Application {
@@ -60,6 +62,7 @@ impl Application {
             store: store.clone(),
             jwt,
             lists,
+            screening: config.screening,
         });
         let metrics = web::Data::new(Metrics::default());
         let listener = TcpListener::bind(config.listen)

@@ -12,6 +12,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 use crate::screening::lists::{GatePolicy, ListFormat};
+use crate::screening::screen::Thresholds;
 
 /// Raw settings as read from file and environment. Turned into [`Config`] by
 /// [`Settings::validate`].
@@ -33,6 +34,26 @@ pub struct Settings {
     pub log_level: String,
     pub auth: AuthSettings,
     pub lists: ListsSettings,
+    pub screening: ScreeningSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScreeningSettings {
+    /// A hit at or above this score goes to review.
+    pub review_threshold: f64,
+    /// At or above this score a hit is a strong match.
+    pub strong_threshold: f64,
+}
+
+impl Default for ScreeningSettings {
+    fn default() -> Self {
+        let t = Thresholds::default();
+        ScreeningSettings {
+            review_threshold: t.review,
+            strong_threshold: t.strong,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -174,6 +195,7 @@ impl Default for Settings {
             log_level: "info".into(),
             auth: AuthSettings::default(),
             lists: ListsSettings::default(),
+            screening: ScreeningSettings::default(),
         }
     }
 }
@@ -274,6 +296,16 @@ impl Settings {
         }
         let jwt = self.auth.validate()?;
         let lists = self.lists.validate()?;
+        let (review, strong) = (
+            self.screening.review_threshold,
+            self.screening.strong_threshold,
+        );
+        if !(0.0 < review && review <= strong && strong <= 1.0) {
+            return Err(invalid(
+                "screening.review_threshold",
+                "and screening.strong_threshold must satisfy 0 < review <= strong <= 1",
+            ));
+        }
         Ok(Config {
             listen,
             database_url: self.database_url,
@@ -284,6 +316,7 @@ impl Settings {
             log_level: self.log_level,
             jwt,
             lists,
+            screening: Thresholds { review, strong },
         })
     }
 }
@@ -464,6 +497,7 @@ pub struct Config {
     /// `None` when analyst JWTs are not configured: only API keys work then.
     pub jwt: Option<JwtConfig>,
     pub lists: ListsConfig,
+    pub screening: Thresholds,
 }
 
 #[derive(Clone)]

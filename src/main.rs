@@ -18,7 +18,11 @@ use hirevet::domain::access::{Role, Scope};
 use hirevet::domain::values::Email;
 use hirevet::jobs::list_refresh::{ListService, RefreshOutcome};
 use hirevet::observability;
+use hirevet::domain::values::PartialDate;
 use hirevet::screening::lists::LiveLists;
+use hirevet::screening::names::AnalyzedName;
+use hirevet::screening::score::{compare, DefaultRarity};
+use hirevet::screening::screen::{screen, Subject, SubjectDate, SubjectKind, Thresholds};
 use hirevet::store::{format_micros, Store};
 
 #[derive(Parser)]
@@ -60,6 +64,26 @@ enum Command {
     /// Sanctions lists: import files, show status, fetch now.
     #[command(subcommand)]
     Lists(ListsCommand),
+    /// Score name pairs: CSV `name1,name2[,kind]` on stdin, CSV out with
+    /// the score and band (and, with --explain, the token alignment).
+    MatchPairs {
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Screen one name against the loaded lists and print the result.
+    Screen {
+        #[arg(long)]
+        name: String,
+        /// YYYY-MM-DD, YYYY-MM or YYYY.
+        #[arg(long)]
+        dob: Option<String>,
+        /// Screen as an organisation instead of a person.
+        #[arg(long)]
+        organization: bool,
+        /// ISO country code; repeat for several.
+        #[arg(long = "nationality")]
+        nationalities: Vec<String>,
+    },
     /// Exit 0 if the service at the configured listen address answers
     /// /healthz (for container HEALTHCHECKs, which have no curl).
     Healthcheck,
@@ -215,6 +239,42 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Healthcheck => healthcheck(config.listen)?,
         Command::Lists(cmd) => run_lists(cmd, config).await?,
+        Command::MatchPairs { explain } => match_pairs(config.screening, explain)?,
+        Command::Screen {
+            name,
+            dob,
+            organization,
+            nationalities,
+        } => {
+            let store = open_store(&config).await?;
+            let service = ListService::new(store, Arc::new(LiveLists::default()), config.lists)
+                .map_err(anyhow::Error::msg)?;
+            if service.load_live().await? == 0 {
+                bail!("no sanctions list is loaded; use `hirevet lists import` or `lists refresh`");
+            }
+            let date = dob
+                .map(|d| PartialDate::parse(&d).map_err(|m| anyhow::anyhow!("--dob {m}")))
+                .transpose()?;
+            let subject = Subject {
+                kind: if organization {
+                    SubjectKind::Organization
+                } else {
+                    SubjectKind::Person
+                },
+                names: vec![name],
+                date_of_birth: date.map(|d| SubjectDate {
+                    year: d.year(),
+                    month: d.month(),
+                    day: d.day(),
+                }),
+                nationalities: nationalities.iter().map(|n| n.to_uppercase()).collect(),
+                identifiers: Vec::new(),
+                crypto_addresses: Vec::new(),
+            };
+            let live = service.live().current();
+            let hits = screen(&live.index, &subject, None, config.screening);
+            println!("{}", serde_json::to_string_pretty(&json!({ "hits": hits }))?);
+        }
         Command::Migrate => {
             open_store(&config).await?;
             eprintln!("migrations applied");
@@ -417,6 +477,51 @@ async fn run_lists(cmd: ListsCommand, config: Config) -> anyhow::Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// Pairwise scoring for benchmarks and for analysts asking "why".
+fn match_pairs(thresholds: Thresholds, explain: bool) -> anyhow::Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(std::io::stdin().lock());
+    let mut writer = csv::Writer::from_writer(std::io::stdout().lock());
+    let mut header = vec!["name1", "name2", "score", "band"];
+    if explain {
+        header.push("explanation");
+    }
+    writer.write_record(&header)?;
+    for (line, record) in reader.records().enumerate() {
+        let record = record.with_context(|| format!("reading line {}", line + 1))?;
+        let (Some(a), Some(b)) = (record.get(0), record.get(1)) else {
+            bail!("line {}: expected name1,name2[,kind]", line + 1);
+        };
+        let organization = record
+            .get(2)
+            .map(|k| !matches!(k.trim().to_ascii_lowercase().as_str(), "" | "person"))
+            .unwrap_or(false);
+        let result = compare(
+            &AnalyzedName::new(a, organization),
+            &AnalyzedName::new(b, organization),
+            &DefaultRarity,
+        );
+        let band = if result.score >= thresholds.strong {
+            "strong"
+        } else if result.score >= thresholds.review {
+            "review"
+        } else {
+            "none"
+        };
+        let score = format!("{:.4}", result.score);
+        let mut row = vec![a, b, score.as_str(), band];
+        let explanation = serde_json::to_string(&result)?;
+        if explain {
+            row.push(&explanation);
+        }
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod health;
 mod idempotency;
 mod lists;
 mod pagination;
+mod screenings;
 
 use actix_web::{mime, web, HttpResponse, Route};
 
@@ -37,6 +38,10 @@ fn api_routes() -> Vec<(&'static str, Vec<(&'static str, Route)>)> {
             ],
         ),
         ("/v1/lists", vec![("get", web::get().to(lists::list))]),
+        (
+            "/v1/screenings",
+            vec![("post", web::post().to(screenings::create))],
+        ),
         (
             "/v1/lists/refresh",
             vec![("post", web::post().to(lists::refresh))],

@@ -152,7 +152,7 @@ impl ListService {
     /// Loads into memory every live version the database has that memory
     /// does not (at start, and to pick up other replicas' refreshes).
     pub async fn load_live(&self) -> Result<usize, StoreError> {
-        let mut loaded = 0;
+        let mut fresh = Vec::new();
         for record in self.store.live_snapshots().await? {
             let current = self.live.get(&record.meta.list_id);
             if current.is_some_and(|c| c.meta.snapshot_id == record.meta.snapshot_id) {
@@ -162,13 +162,24 @@ impl ListService {
                 .store
                 .snapshot_entries(&record.meta.snapshot_id)
                 .await?;
-            self.live.publish(LiveList {
+            fresh.push(LiveList {
                 meta: record.meta,
                 entries: Arc::new(entries),
             });
-            loaded += 1;
+        }
+        let loaded = fresh.len();
+        if loaded > 0 {
+            self.publish(fresh).await?;
         }
         Ok(loaded)
+    }
+
+    /// Publishes new versions and rebuilds the index off the runtime.
+    async fn publish(&self, lists: Vec<LiveList>) -> Result<(), StoreError> {
+        let live = self.live.clone();
+        tokio::task::spawn_blocking(move || live.publish(lists))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("index build failed: {e}")))
     }
 
     /// Fetches one source now and loads what it has.
@@ -293,10 +304,11 @@ impl ListService {
         tracing::info!(list = %source.id, version = %record.meta.version,
             entries = report.entries.len(), added = diff.added.len(),
             removed = diff.removed.len(), changed = diff.changed.len(), "list version live");
-        self.live.publish(LiveList {
+        self.publish(vec![LiveList {
             meta: record.meta,
             entries: Arc::new(report.entries),
-        });
+        }])
+        .await?;
         Ok(outcome)
     }
 
@@ -338,10 +350,11 @@ impl ListService {
             removed: diff.removed.len(),
             changed: diff.changed.len(),
         };
-        self.live.publish(LiveList {
+        self.publish(vec![LiveList {
             meta: earlier.meta,
             entries: Arc::new(entries),
-        });
+        }])
+        .await?;
         Ok(outcome)
     }
 
@@ -424,7 +437,8 @@ impl ListService {
 
     /// Status of every configured list (and any other live one).
     pub async fn status(&self) -> Result<Vec<ListStatus>, StoreError> {
-        let live = self.live.current();
+        let current = self.live.current();
+        let live = &current.lists;
         let now = now_micros();
         let max_age = self.config.max_list_age.as_micros() as i64;
         let mut out = Vec::new();

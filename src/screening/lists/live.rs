@@ -1,5 +1,7 @@
-//! The list versions screening uses right now, held in memory and replaced
-//! as a whole (an `Arc` swap) so a reader never sees half of an update.
+//! The list versions screening uses right now and the name index built
+//! over them, held in memory and replaced together as a whole (an `Arc`
+//! swap), so a reader never sees half of an update or an index that does
+//! not match its lists.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
@@ -7,6 +9,7 @@ use std::sync::{Arc, RwLock};
 use serde::Serialize;
 
 use super::entry::ListEntry;
+use crate::screening::index::NameIndex;
 
 /// Which version of a list is live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -29,27 +32,45 @@ pub struct LiveList {
     pub entries: Arc<Vec<ListEntry>>,
 }
 
-/// Every live list by id.
-#[derive(Default)]
+/// All live lists and their index, as of one instant.
+pub struct LiveSet {
+    pub lists: BTreeMap<String, Arc<LiveList>>,
+    pub index: NameIndex,
+}
+
 pub struct LiveLists {
-    lists: RwLock<Arc<BTreeMap<String, Arc<LiveList>>>>,
+    current: RwLock<Arc<LiveSet>>,
+}
+
+impl Default for LiveLists {
+    fn default() -> Self {
+        let lists = BTreeMap::new();
+        let index = NameIndex::build(&lists);
+        LiveLists {
+            current: RwLock::new(Arc::new(LiveSet { lists, index })),
+        }
+    }
 }
 
 impl LiveLists {
-    /// A consistent view of all live lists at this instant.
-    pub fn current(&self) -> Arc<BTreeMap<String, Arc<LiveList>>> {
-        self.lists.read().unwrap_or_else(|e| e.into_inner()).clone()
+    /// A consistent view of all live lists and their index.
+    pub fn current(&self) -> Arc<LiveSet> {
+        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
     pub fn get(&self, list_id: &str) -> Option<Arc<LiveList>> {
-        self.current().get(list_id).cloned()
+        self.current().lists.get(list_id).cloned()
     }
 
-    /// Makes `list` the live version of its list id.
-    pub fn publish(&self, list: LiveList) {
-        let mut guard = self.lists.write().unwrap_or_else(|e| e.into_inner());
-        let mut next = BTreeMap::clone(&guard);
-        next.insert(list.meta.list_id.clone(), Arc::new(list));
-        *guard = Arc::new(next);
+    /// Makes these versions live and rebuilds the index. CPU-bound (about
+    /// a second for the official lists): call it off the async runtime.
+    pub fn publish(&self, lists: Vec<LiveList>) {
+        let mut next = BTreeMap::clone(&self.current().lists);
+        for list in lists {
+            next.insert(list.meta.list_id.clone(), Arc::new(list));
+        }
+        let index = NameIndex::build(&next);
+        let set = Arc::new(LiveSet { lists: next, index });
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = set;
     }
 }

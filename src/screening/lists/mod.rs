@@ -32,7 +32,7 @@ pub use eu_fsf::{parse_eu_fsf_xml, LIST_EU};
 pub use format::ListFormat;
 pub use ftm_json::{parse_ftm_json, LIST_OPENSANCTIONS};
 pub use gate::GatePolicy;
-pub use live::{LiveList, LiveLists, SnapshotMeta};
+pub use live::{LiveList, LiveLists, LiveSet, SnapshotMeta};
 pub use ofac_csv::{parse_ofac_csv, NamedInput, OfacFile, LIST_CONS, LIST_SDN};
 pub use uk_csv::{parse_uk_csv, LIST_UK};
 pub use un_xml::{parse_un_xml, LIST_UN};

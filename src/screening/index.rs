@@ -1,0 +1,220 @@
+//! The in-memory index over every name and alias of the live lists.
+//! Retrieval goes through token keys (Korean syllable keys, surname groups,
+//! phonetic keys) and their one-deletion variants, which catch a typo per
+//! token; the retrieved names are then scored exactly. Key frequencies
+//! double as the rarity weights of the scorer. Built off the request path
+//! and swapped whole when a list version changes.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use super::lists::{AliasQuality, EntryKind, ListEntry, LiveList};
+use super::names::AnalyzedName;
+use super::score::{class_weight, compare, NameScore, Rarity};
+use crate::screening::names::NameToken;
+
+/// One list name or alias.
+#[derive(Debug)]
+pub struct IndexedName {
+    /// Position of the entry in [`NameIndex::entries`].
+    pub entry: u32,
+    /// As the list writes it.
+    pub name: String,
+    pub weak: bool,
+    pub analyzed: AnalyzedName,
+}
+
+/// A retrieved and scored name.
+#[derive(Debug)]
+pub struct Candidate<'a> {
+    pub name: &'a IndexedName,
+    pub score: NameScore,
+}
+
+pub struct NameIndex {
+    entries: Vec<(Arc<LiveList>, usize)>,
+    names: Vec<IndexedName>,
+    postings: HashMap<String, Vec<u32>>,
+    /// One-deletion variants of keys of four or more characters.
+    deletions: HashMap<String, Vec<u32>>,
+    /// Normalised identifier and wallet values → entries.
+    identifiers: HashMap<String, Vec<u32>>,
+    /// ln of (names + 1), the idf scale.
+    log_total: f64,
+    /// Keys on more names than this are not used for retrieval when a
+    /// query has rarer keys: they would retrieve thousands of names.
+    common_df: usize,
+}
+
+fn deletions(key: &str) -> Vec<String> {
+    if key.len() < 4 || !key.is_ascii() {
+        return Vec::new();
+    }
+    (0..key.len())
+        .map(|i| format!("{}{}", &key[..i], &key[i + 1..]))
+        .collect()
+}
+
+/// Upper-case alphanumerics: passport `AB 123-456` = `ab123456`.
+pub fn normalize_identifier(value: &str) -> String {
+    value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn push_unique(list: &mut Vec<u32>, id: u32) {
+    if list.last() != Some(&id) {
+        list.push(id);
+    }
+}
+
+impl NameIndex {
+    pub fn build(lists: &BTreeMap<String, Arc<LiveList>>) -> NameIndex {
+        let mut index = NameIndex {
+            entries: Vec::new(),
+            names: Vec::new(),
+            postings: HashMap::new(),
+            deletions: HashMap::new(),
+            identifiers: HashMap::new(),
+            log_total: 0.0,
+            common_df: 0,
+        };
+        for list in lists.values() {
+            for (i, entry) in list.entries.iter().enumerate() {
+                let entry_id = index.entries.len() as u32;
+                index.entries.push((list.clone(), i));
+                index.add_entry(entry_id, entry);
+            }
+        }
+        index.log_total = ((index.names.len() + 1) as f64).ln();
+        index.common_df = (index.names.len() / 50).max(200);
+        index
+    }
+
+    fn add_entry(&mut self, entry_id: u32, entry: &ListEntry) {
+        let organization = entry.kind != EntryKind::Person;
+        let mut names: Vec<(&str, bool)> = vec![(entry.name.as_str(), false)];
+        names.extend(
+            entry
+                .aliases
+                .iter()
+                .map(|a| (a.name.as_str(), a.quality == AliasQuality::Weak)),
+        );
+        names.extend(entry.original_script_names.iter().map(|n| (n.as_str(), false)));
+        let mut seen = HashSet::new();
+        for (name, weak) in names {
+            let analyzed = AnalyzedName::new(name, organization);
+            if analyzed.tokens.is_empty() || !seen.insert(name.to_string()) {
+                continue;
+            }
+            let name_id = self.names.len() as u32;
+            for token in &analyzed.tokens {
+                push_unique(self.postings.entry(token.key.clone()).or_default(), name_id);
+                for d in deletions(&token.key) {
+                    push_unique(self.deletions.entry(d).or_default(), name_id);
+                }
+            }
+            self.names.push(IndexedName {
+                entry: entry_id,
+                name: name.to_string(),
+                weak,
+                analyzed,
+            });
+        }
+        for id in &entry.identifiers {
+            let value = normalize_identifier(&id.value);
+            if value.len() >= 5 {
+                push_unique(self.identifiers.entry(value).or_default(), entry_id);
+            }
+        }
+        for wallet in &entry.crypto_addresses {
+            let value = normalize_identifier(&wallet.address);
+            if value.len() >= 5 {
+                push_unique(self.identifiers.entry(value).or_default(), entry_id);
+            }
+        }
+    }
+
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    pub fn entry(&self, id: u32) -> &ListEntry {
+        let (list, i) = &self.entries[id as usize];
+        &list.entries[*i]
+    }
+
+    /// Entries carrying this identifier or wallet address.
+    pub fn entries_with_identifier(&self, value: &str) -> &[u32] {
+        self.identifiers
+            .get(&normalize_identifier(value))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn df(&self, key: &str) -> usize {
+        self.postings.get(key).map_or(0, Vec::len)
+    }
+
+    /// Names scoring at least `min_score` against `query`.
+    pub fn search(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
+        let keys: Vec<&NameToken> = query.significant().collect();
+        let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
+        let mut ids: HashSet<u32> = HashSet::new();
+        for token in keys {
+            if has_rare && self.df(&token.key) > self.common_df {
+                continue;
+            }
+            if let Some(list) = self.postings.get(&token.key) {
+                ids.extend(list);
+            }
+            for d in deletions(&token.key) {
+                if let Some(list) = self.postings.get(&d) {
+                    ids.extend(list);
+                }
+                if let Some(list) = self.deletions.get(&d) {
+                    ids.extend(list);
+                }
+            }
+            if let Some(list) = self.deletions.get(&token.key) {
+                ids.extend(list);
+            }
+        }
+        self.score_all(query, ids.into_iter(), min_score)
+    }
+
+    /// Every name scored: the reference the index's recall is checked
+    /// against.
+    pub fn search_exhaustive(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
+        self.score_all(query, 0..self.names.len() as u32, min_score)
+    }
+
+    fn score_all(
+        &self,
+        query: &AnalyzedName,
+        ids: impl Iterator<Item = u32>,
+        min_score: f64,
+    ) -> Vec<Candidate<'_>> {
+        let mut out: Vec<Candidate<'_>> = ids
+            .filter_map(|id| {
+                let name = &self.names[id as usize];
+                let score = compare(query, &name.analyzed, self);
+                (score.score >= min_score).then_some(Candidate { name, score })
+            })
+            .collect();
+        out.sort_by(|a, b| b.score.score.total_cmp(&a.score.score));
+        out
+    }
+}
+
+impl Rarity for NameIndex {
+    fn weight(&self, token: &NameToken) -> f64 {
+        if let Some(w) = class_weight(token) {
+            return w;
+        }
+        let df = self.df(&token.key) as f64;
+        let idf = (self.log_total - (df + 1.0).ln()) / self.log_total.max(1.0);
+        (0.15 + 0.85 * idf).clamp(0.15, 1.0)
+    }
+}

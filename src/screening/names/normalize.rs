@@ -1,0 +1,238 @@
+//! From a name as written to comparable tokens: Unicode compatibility
+//! forms, case, diacritics and McCune-Reischauer breves and apostrophes
+//! folded away; other scripts brought to Latin (Hangul through the Korean
+//! romanizer, the rest through a general transliteration); punctuation
+//! turned into token breaks; honorifics and legal forms marked so they
+//! count for little.
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+use super::korean;
+
+/// Where a token came from, which decides how it may be compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    Latin,
+    /// Romanized from Hangul by our own romanizer.
+    Hangul,
+    /// Transliterated from a script that writes few or no vowels (Arabic,
+    /// Hebrew): only its consonants can be trusted.
+    Abjad,
+    /// Transliterated from another script (Cyrillic, Greek, Han, Thai…).
+    Other,
+}
+
+/// One word of a name after folding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    pub text: String,
+    pub origin: Origin,
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(
+        c,
+        '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02BB}' | '`' | '\u{00B4}' | '\u{02B9}'
+    )
+}
+
+fn is_hangul(c: char) -> bool {
+    korean::is_hangul_syllable(c) || ('\u{1100}'..='\u{11FF}').contains(&c)
+}
+
+fn is_abjad(c: char) -> bool {
+    ('\u{0590}'..='\u{06FF}').contains(&c) || ('\u{0750}'..='\u{077F}').contains(&c)
+}
+
+/// Lower-case ASCII letters and digits of one Latin-script word, with
+/// diacritics, breves and apostrophes dropped (`CH'OE` → `choe`,
+/// `Chŏng` → `chong`).
+fn fold_latin_word(word: &str, out: &mut String) {
+    for c in word.nfkd() {
+        if is_combining_mark(c) || is_apostrophe(c) {
+            continue;
+        }
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_alphanumeric() {
+            // Letters NFKD leaves alone: ß, ø, ł, æ, đ…
+            for t in deunicode::deunicode_char(c).unwrap_or("").chars() {
+                if t.is_ascii_alphanumeric() {
+                    out.push(t.to_ascii_lowercase());
+                }
+            }
+        }
+    }
+}
+
+/// Splits a name into folded words. `&` becomes `and`; other punctuation,
+/// hyphens included, separates words.
+pub fn words(name: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let spaced: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || is_apostrophe(c) || is_combining_mark(c) {
+                c
+            } else if c == '&' {
+                '&'
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    for raw in spaced.split(' ').flat_map(|w| split_ampersand(w)) {
+        if raw.is_empty() {
+            continue;
+        }
+        if raw == "&" {
+            out.push(Word {
+                text: "and".into(),
+                origin: Origin::Latin,
+            });
+            continue;
+        }
+        if raw.chars().any(is_hangul) {
+            if let Some(tokens) = korean::romanize_hangul_name(raw) {
+                out.extend(tokens.into_iter().map(|text| Word {
+                    text,
+                    origin: Origin::Hangul,
+                }));
+                continue;
+            }
+        }
+        let latin = raw
+            .chars()
+            .all(|c| c.is_ascii() || is_combining_mark(c) || is_apostrophe(c) || is_latin(c));
+        if latin {
+            let mut text = String::new();
+            fold_latin_word(raw, &mut text);
+            if !text.is_empty() {
+                out.push(Word {
+                    text,
+                    origin: Origin::Latin,
+                });
+            }
+            continue;
+        }
+        let origin = if raw.chars().any(is_abjad) {
+            Origin::Abjad
+        } else {
+            Origin::Other
+        };
+        // Transliteration may yield several words (Han: one per character).
+        for part in deunicode::deunicode(raw).split(|c: char| !c.is_ascii_alphanumeric()) {
+            let text = part.to_ascii_lowercase();
+            if !text.is_empty() {
+                out.push(Word { text, origin });
+            }
+        }
+    }
+    out
+}
+
+fn split_ampersand(word: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = word;
+    while let Some(i) = rest.find('&') {
+        parts.push(&rest[..i]);
+        parts.push("&");
+        rest = &rest[i + 1..];
+    }
+    parts.push(rest);
+    parts
+}
+
+fn is_latin(c: char) -> bool {
+    // Latin-1 Supplement through Latin Extended Additional.
+    ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c)
+}
+
+/// How much a token says about identity, before corpus rarity is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenClass {
+    Normal,
+    /// Honorifics, particles and legal forms: "mr", "al", "ltd", "company".
+    Stopword,
+    /// One letter: an initial.
+    Initial,
+}
+
+const PERSON_STOPWORDS: &[&str] = &[
+    "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "dame", "lord", "sheikh", "shaykh", "haji",
+    "hajji", "mullah", "maulana", "general", "colonel", "col", "gen", "capt", "captain", "jr",
+    "sr", "ii", "iii", "al", "el", "ul", "bin", "ibn", "bint", "binti", "abu", "umm", "de",
+    "da", "di", "del", "der", "den", "van", "von", "la", "le", "du", "dos", "das", "y",
+];
+
+const ORG_STOPWORDS: &[&str] = &[
+    "co", "company", "companies", "corp", "corporation", "inc", "incorporated", "ltd",
+    "limited", "llc", "llp", "lp", "plc", "pllc", "sa", "sas", "sarl", "srl", "spa", "ag",
+    "gmbh", "kg", "bv", "nv", "oy", "ab", "as", "asa", "pte", "pty", "pvt", "jsc", "ojsc",
+    "cjsc", "pjsc", "ooo", "zao", "oao", "pao", "tov", "kft", "sro", "doo", "ad", "sal",
+    "fze", "fzc", "fzco", "fzllc", "est", "establishment", "group", "holding", "holdings",
+    "the", "of", "and", "for", "joint", "stock", "public", "private", "open", "closed",
+    "aktiengesellschaft", "gesellschaft", "mit", "beschrankter", "haftung", "societe",
+    "anonyme", "sociedad", "anonima", "ltda", "cia", "compania", "kabushiki", "kaisha", "kk",
+    "trading", "international", "intl", "enterprise", "enterprises", "general", "industrial",
+    "industries", "industry", "bank", "trust", "services", "service",
+];
+
+/// Classifies a folded token for a person or an organisation name.
+pub fn token_class(token: &str, organization: bool) -> TokenClass {
+    if token.len() == 1 && token.chars().all(|c| c.is_ascii_alphabetic()) {
+        return TokenClass::Initial;
+    }
+    let list = if organization {
+        ORG_STOPWORDS
+    } else {
+        PERSON_STOPWORDS
+    };
+    if list.contains(&token) {
+        TokenClass::Stopword
+    } else {
+        TokenClass::Normal
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(name: &str) -> Vec<String> {
+        words(name).into_iter().map(|w| w.text).collect()
+    }
+
+    #[test]
+    fn mccune_reischauer_marks_and_punctuation_fold_away() {
+        assert_eq!(texts("CH'OE Ch'un-po'm"), ["choe", "chun", "pom"]);
+        assert_eq!(texts("KIM, Se-u'n"), ["kim", "se", "un"]);
+        assert_eq!(texts("Chŏng Sŏng-hwa"), ["chong", "song", "hwa"]);
+        assert_eq!(texts("François  Hollande"), ["francois", "hollande"]);
+        assert_eq!(texts("AT&T Inc."), ["at", "and", "t", "inc"]);
+        assert_eq!(texts("Straße"), ["strasse"]);
+    }
+
+    #[test]
+    fn other_scripts_become_latin_with_their_origin() {
+        let putin = words("Владимир Путин");
+        assert_eq!(putin[0].text, "vladimir");
+        assert_eq!(putin[1].text, "putin");
+        assert_eq!(putin[0].origin, Origin::Other);
+        let arabic = words("محمد علي");
+        assert!(arabic.iter().all(|w| w.origin == Origin::Abjad));
+        let hangul = words("김정은");
+        assert!(hangul.iter().all(|w| w.origin == Origin::Hangul));
+        assert_eq!(hangul[0].text, "kim");
+    }
+
+    #[test]
+    fn stopwords_depend_on_the_kind_of_name() {
+        assert_eq!(token_class("ltd", true), TokenClass::Stopword);
+        assert_eq!(token_class("ltd", false), TokenClass::Normal);
+        assert_eq!(token_class("al", false), TokenClass::Stopword);
+        assert_eq!(token_class("j", false), TokenClass::Initial);
+        assert_eq!(token_class("chinyong", true), TokenClass::Normal);
+    }
+}

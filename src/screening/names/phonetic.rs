@@ -1,0 +1,84 @@
+//! A phonetic key for Latin-script tokens that are not Korean syllables:
+//! spellings that sound alike and differ in transliteration habits
+//! (`Mohammed`/`Muhammad`/`Mohamed`, `Johnson`/`Jonson`, a consonant-only
+//! transliteration from Arabic) share a key. It keeps a leading vowel and
+//! the consonant frame, which is what transliterations agree on.
+
+/// The key of a folded (lower-case ASCII) token. Digits are kept as they
+/// are, so `2004` only ever meets `2004`.
+pub fn key(token: &str) -> String {
+    if token.bytes().any(|b| b.is_ascii_digit()) {
+        return token.to_string();
+    }
+    let b = token.as_bytes();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let (code, step): (Option<u8>, usize) = match (c, next) {
+            (b's', Some(b'c')) if b.get(i + 2) == Some(&b'h') => (Some(b's'), 3),
+            (b'p', Some(b'h')) => (Some(b'f'), 2),
+            (b's' | b'z', Some(b'h')) => (Some(b's'), 2),
+            (b'c', Some(b'h')) | (b't', Some(b'c')) | (b't', Some(b's')) => (Some(b'c'), 2),
+            (b'k' | b'g' | b't' | b'd' | b'b', Some(b'h')) => (Some(c), 2),
+            (b'c', Some(b'k')) => (Some(b'k'), 2),
+            (b'd', Some(b'j')) => (Some(b'j'), 2),
+            (b'c' | b'q', _) => (Some(b'k'), 1),
+            (b'x', _) => (Some(b'k'), 1),
+            (b'z', _) => (Some(b's'), 1),
+            (b'w', _) => (Some(b'v'), 1),
+            (b'h', _) if i > 0 => (None, 1),
+            (b'a' | b'e' | b'i' | b'o' | b'u' | b'y', _) => {
+                if i == 0 {
+                    (Some(b'a'), 1)
+                } else {
+                    (None, 1)
+                }
+            }
+            _ => (Some(c), 1),
+        };
+        if let Some(code) = code {
+            if out.last() != Some(&code) {
+                out.push(code);
+            }
+        }
+        i += step;
+    }
+    if out.is_empty() {
+        return token.to_string();
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Levenshtein similarity in 0..=1 of two strings of ASCII bytes.
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let max = a.len().max(b.len());
+    if max == 0 {
+        return 1.0;
+    }
+    1.0 - strsim::levenshtein(a, b) as f64 / max as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transliteration_variants_share_a_key() {
+        assert_eq!(key("mohammed"), key("muhammad"));
+        assert_eq!(key("mohamed"), key("mhmd"));
+        assert_eq!(key("johnson"), key("jonson"));
+        assert_eq!(key("philip"), key("filip"));
+        assert_eq!(key("scholz"), key("scholze"));
+        assert_ne!(key("putin"), key("patin").replace('p', "b"));
+        assert_ne!(key("ivanov"), key("lavrov"));
+        assert_eq!(key("2004"), "2004");
+    }
+
+    #[test]
+    fn similarity_is_a_ratio() {
+        assert_eq!(similarity("abc", "abc"), 1.0);
+        assert!((similarity("netanyahu", "netanyhu") - 8.0 / 9.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,221 @@
+//! Scoring one name against another, with the explanation: tokens are
+//! aligned one-to-one regardless of order (greedy on weighted similarity),
+//! each pair says how it matched, and the score is the rarity-weighted
+//! share of both names that found a partner. A match on "Kim" or "Trading"
+//! weighs little; a match on a rare given name weighs a lot.
+
+use serde::Serialize;
+
+use super::names::normalize::{Origin, TokenClass};
+use super::names::phonetic::similarity;
+use super::names::{AnalyzedName, NameToken};
+
+/// How much a token identifies: 0 (nothing) to 1 (rare).
+pub trait Rarity {
+    fn weight(&self, token: &NameToken) -> f64;
+}
+
+/// Tokens so common in names that they identify little on their own, used
+/// when no corpus statistics are at hand (pairwise checks).
+const COMMON: &[&str] = &[
+    "kim", "ri", "lee", "yi", "pak", "park", "choe", "choi", "jong", "jung", "kang", "han",
+    "cho", "jang", "yun", "song", "hwang", "an", "ryu", "mohammed", "muhammad", "mohammad",
+    "mohamed", "ahmed", "ahmad", "ali", "hassan", "hussein", "husain", "abdul", "abd",
+    "abdullah", "abdallah", "ibrahim", "khan", "ivan", "sergey", "sergei", "alexander",
+    "aleksandr", "vladimir", "john", "james", "david", "michael", "maria", "li", "wang",
+    "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "nguyen", "tran",
+];
+
+/// Class-based weights plus a built-in list of common name tokens.
+pub struct DefaultRarity;
+
+pub fn class_weight(token: &NameToken) -> Option<f64> {
+    match token.class {
+        TokenClass::Stopword => Some(0.1),
+        TokenClass::Initial => Some(0.3),
+        TokenClass::Normal if token.text.bytes().all(|b| b.is_ascii_digit()) => Some(0.8),
+        TokenClass::Normal => None,
+    }
+}
+
+impl Rarity for DefaultRarity {
+    fn weight(&self, token: &NameToken) -> f64 {
+        if let Some(w) = class_weight(token) {
+            return w;
+        }
+        if token.key.starts_with('~') || COMMON.contains(&token.text.as_str()) {
+            0.4
+        } else {
+            1.0
+        }
+    }
+}
+
+/// How two tokens were found to agree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    Exact,
+    /// The same Korean surname in another spelling (Lee/Ri/Yi).
+    SurnameVariant,
+    /// The same Korean syllable in another romanization (Jeong/Jong).
+    Romanization,
+    /// Alike in sound or transliteration (Mohammed/Muhammad).
+    Phonetic,
+    /// A spelling difference (typo, dropped letter).
+    Fuzzy,
+    /// An initial against a name starting with it.
+    Initial,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenMatch {
+    pub query: String,
+    pub candidate: String,
+    pub kind: MatchKind,
+    pub similarity: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NameScore {
+    pub score: f64,
+    pub matches: Vec<TokenMatch>,
+    pub unmatched_query: Vec<String>,
+    pub unmatched_candidate: Vec<String>,
+}
+
+fn token_similarity(a: &NameToken, b: &NameToken, korean: bool) -> Option<(f64, MatchKind)> {
+    if a.text == b.text {
+        return Some((1.0, MatchKind::Exact));
+    }
+    if a.key == b.key {
+        return Some(if a.key.starts_with('~') {
+            (0.95, MatchKind::SurnameVariant)
+        } else if korean {
+            (0.95, MatchKind::Romanization)
+        } else {
+            (0.9, MatchKind::Phonetic)
+        });
+    }
+    if a.class == TokenClass::Initial || b.class == TokenClass::Initial {
+        return (a.text.as_bytes()[0] == b.text.as_bytes()[0]).then_some((0.7, MatchKind::Initial));
+    }
+    // Korean syllables are short and differ by one letter between distinct
+    // names (jong/jung, min/mun): only their keys may make them equal.
+    if korean {
+        return None;
+    }
+    let shortest = a.text.len().min(b.text.len());
+    if shortest < 4 {
+        return None;
+    }
+    let abjad = a.origin == Origin::Abjad || b.origin == Origin::Abjad;
+    let text = similarity(&a.text, &b.text);
+    let key = similarity(&a.key, &b.key) * if abjad { 1.0 } else { 0.92 };
+    let sim = text.max(key);
+    let floor = if shortest >= 7 { 0.7 } else { 0.75 };
+    (sim >= floor).then_some((sim, MatchKind::Fuzzy))
+}
+
+/// Scores `candidate` as a possible writing of `query`.
+pub fn compare(query: &AnalyzedName, candidate: &AnalyzedName, rarity: &dyn Rarity) -> NameScore {
+    let korean = query.korean && candidate.korean;
+    let q = &query.tokens;
+    let c = &candidate.tokens;
+    let wq: Vec<f64> = q.iter().map(|t| rarity.weight(t)).collect();
+    let wc: Vec<f64> = c.iter().map(|t| rarity.weight(t)).collect();
+    let mut pairs = Vec::new();
+    for (i, a) in q.iter().enumerate() {
+        for (j, b) in c.iter().enumerate() {
+            if let Some((sim, kind)) = token_similarity(a, b, korean) {
+                pairs.push((sim * (wq[i] + wc[j]), sim, kind, i, j));
+            }
+        }
+    }
+    pairs.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let mut used_q = vec![false; q.len()];
+    let mut used_c = vec![false; c.len()];
+    let mut matched = 0.0;
+    let mut matches = Vec::new();
+    for (_, sim, kind, i, j) in pairs {
+        if used_q[i] || used_c[j] {
+            continue;
+        }
+        used_q[i] = true;
+        used_c[j] = true;
+        matched += sim * (wq[i] + wc[j]) / 2.0;
+        matches.push(TokenMatch {
+            query: q[i].text.clone(),
+            candidate: c[j].text.clone(),
+            kind,
+            similarity: sim,
+        });
+    }
+    let total_q: f64 = wq.iter().sum();
+    let total_c: f64 = wc.iter().sum();
+    let mut score = if total_q > 0.0 && total_c > 0.0 {
+        let cover_q = matched / total_q;
+        let cover_c = matched / total_c;
+        // The shorter name must be covered, the longer one mostly.
+        0.6 * cover_q.max(cover_c) + 0.4 * cover_q.min(cover_c)
+    } else {
+        0.0
+    };
+    // Word joining and splitting ("Deutschebank", "Abdul Rahman"): compare
+    // the names as strings too.
+    let joined_q: String = query.significant().map(|t| t.text.as_str()).collect();
+    let joined_c: String = candidate.significant().map(|t| t.text.as_str()).collect();
+    if !korean && joined_q.len() >= 6 && joined_c.len() >= 6 {
+        score = score.max(similarity(&joined_q, &joined_c) * 0.97);
+    }
+    NameScore {
+        score: score.clamp(0.0, 1.0),
+        matches,
+        unmatched_query: unmatched(q, &used_q),
+        unmatched_candidate: unmatched(c, &used_c),
+    }
+}
+
+fn unmatched(tokens: &[NameToken], used: &[bool]) -> Vec<String> {
+    tokens
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !**u)
+        .map(|(t, _)| t.text.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn score(a: &str, b: &str) -> f64 {
+        compare(
+            &AnalyzedName::new(a, false),
+            &AnalyzedName::new(b, false),
+            &DefaultRarity,
+        )
+        .score
+    }
+
+    #[test]
+    fn korean_spellings_score_high_and_other_kims_low() {
+        assert!(score("Jeong Seong-hwa", "JONG, Song Hwa") > 0.9);
+        assert!(score("Kim Jongun", "KIM, Jong Un") > 0.9);
+        assert!(score("김정은", "KIM Jong Un") > 0.9);
+        assert!(score("Kim Min-jun", "KIM Min Chol") < 0.7);
+        assert!(score("Kim Min-jun", "KIM Jong Un") < 0.5);
+    }
+
+    #[test]
+    fn explanation_names_each_token_pair() {
+        let s = compare(
+            &AnalyzedName::new("Ri Song Chol", false),
+            &AnalyzedName::new("LEE, Song-chol", false),
+            &DefaultRarity,
+        );
+        let kinds: Vec<MatchKind> = s.matches.iter().map(|m| m.kind).collect();
+        assert!(kinds.contains(&MatchKind::SurnameVariant), "{s:?}");
+        assert!(s.unmatched_query.is_empty() && s.unmatched_candidate.is_empty());
+    }
+}

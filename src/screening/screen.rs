@@ -1,0 +1,357 @@
+//! Screening a subject (a person or organisation with names, birth date,
+//! nationalities, identifiers and wallets) against the indexed lists. Each
+//! hit carries the list entry, the list name that matched, the score and
+//! band, and every feature that moved the score with its effect. An
+//! identifier or wallet found on a list is a hit on its own.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+
+use super::index::{normalize_identifier, NameIndex};
+use super::lists::{BirthDate, EntryKind, IdentifierKind, ListEntry};
+use super::names::AnalyzedName;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectKind {
+    Person,
+    Organization,
+}
+
+/// A date known to the day, month or year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SubjectDate {
+    pub year: i32,
+    pub month: Option<u32>,
+    pub day: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectIdentifier {
+    /// `passport`, `national_id`, `tax_id`, … as the caller names it.
+    pub kind: String,
+    pub value: String,
+    pub country: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub kind: SubjectKind,
+    /// The primary name first, then aliases.
+    pub names: Vec<String>,
+    pub date_of_birth: Option<SubjectDate>,
+    /// ISO alpha-2 codes.
+    pub nationalities: Vec<String>,
+    pub identifiers: Vec<SubjectIdentifier>,
+    pub crypto_addresses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Thresholds {
+    pub review: f64,
+    pub strong: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            review: 0.8,
+            strong: 0.92,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Review,
+    Strong,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Feature {
+    pub feature: &'static str,
+    /// A score that stands for itself (the name, an identifier).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub score: Option<f64>,
+    /// An adjustment added to the name score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect: Option<f64>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hit {
+    pub list: String,
+    pub entry_id: String,
+    pub kind: EntryKind,
+    /// The entry's primary name.
+    pub name: String,
+    /// The list name or alias that matched.
+    pub matched_name: String,
+    /// The subject's name it matched.
+    pub query_name: String,
+    pub score: f64,
+    pub band: Band,
+    pub programs: Vec<String>,
+    /// True when an identifier or wallet matched exactly.
+    pub identifier_match: bool,
+    pub features: Vec<Feature>,
+}
+
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+fn feature(feature: &'static str, effect: f64, detail: String) -> Feature {
+    Feature {
+        feature,
+        score: None,
+        effect: Some(round(effect)),
+        detail,
+    }
+}
+
+/// Year-level overlap first; full dates must agree to the day to count as
+/// exact. A conflict lowers the score: two different people share names.
+fn birth_date_feature(subject: SubjectDate, listed: &[BirthDate]) -> Option<Feature> {
+    if listed.is_empty() {
+        return None;
+    }
+    let mut year_overlap = false;
+    for date in listed {
+        let (from, to) = date.year_span();
+        let slack = i32::from(date.circa);
+        if subject.year >= from - slack && subject.year <= to + slack {
+            year_overlap = true;
+            let exact = date.to.is_none()
+                && date.from.month.is_some()
+                && date.from.month == subject.month
+                && date.from.day.is_some()
+                && date.from.day == subject.day;
+            if exact {
+                return Some(feature("date_of_birth", 0.08, format!("born {date_text} as listed", date_text = date.from)));
+            }
+        }
+    }
+    let listed_text = listed
+        .iter()
+        .map(|d| match d.to {
+            Some(to) => format!("{} to {}", d.from, to),
+            None => d.from.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(if year_overlap {
+        feature("date_of_birth", 0.04, format!("birth year {} fits the listed {listed_text}", subject.year))
+    } else {
+        feature("date_of_birth", -0.2, format!("birth year {} conflicts with the listed {listed_text}", subject.year))
+    })
+}
+
+fn nationality_feature(subject: &[String], entry: &ListEntry) -> Option<Feature> {
+    let listed: Vec<&String> = entry.nationalities.iter().chain(&entry.citizenships).collect();
+    if subject.is_empty() || listed.is_empty() {
+        return None;
+    }
+    let shared = subject.iter().find(|s| listed.iter().any(|l| l.eq_ignore_ascii_case(s)));
+    Some(match shared {
+        Some(code) => feature("nationality", 0.03, format!("nationality {code} as listed")),
+        None => feature(
+            "nationality",
+            -0.05,
+            format!(
+                "nationality {} is not the listed {}",
+                subject.join("/"),
+                listed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/")
+            ),
+        ),
+    })
+}
+
+fn identifier_kind_compatible(subject: &str, listed: &IdentifierKind) -> bool {
+    match listed {
+        IdentifierKind::Passport => subject == "passport",
+        IdentifierKind::NationalId => matches!(subject, "national_id" | "other"),
+        IdentifierKind::TaxId => matches!(subject, "tax_id" | "other"),
+        IdentifierKind::Registration => matches!(subject, "tax_id" | "other"),
+        IdentifierKind::Other(_) => true,
+    }
+}
+
+fn kind_matches(subject: SubjectKind, entry: EntryKind) -> bool {
+    match subject {
+        SubjectKind::Person => entry == EntryKind::Person,
+        SubjectKind::Organization => entry != EntryKind::Person,
+    }
+}
+
+/// Screens `subject` against every list in `index`, or only `lists`.
+pub fn screen(
+    index: &NameIndex,
+    subject: &Subject,
+    lists: Option<&[String]>,
+    thresholds: Thresholds,
+) -> Vec<Hit> {
+    let wanted = |entry: &ListEntry| lists.is_none_or(|l| l.iter().any(|id| *id == entry.list));
+    let organization = subject.kind == SubjectKind::Organization;
+    // The best hit per entry, keyed by entry position.
+    let mut best: HashMap<u32, Hit> = HashMap::new();
+    // Name scores are looked at from a margin below the review threshold so
+    // that a confirming birth date or nationality can lift them into it.
+    let floor = thresholds.review - 0.12;
+    for query_name in &subject.names {
+        let query = AnalyzedName::new(query_name, organization);
+        if query.tokens.is_empty() {
+            continue;
+        }
+        for candidate in index.search(&query, floor) {
+            let entry = index.entry(candidate.name.entry);
+            if !wanted(entry) {
+                continue;
+            }
+            let name_score = candidate.score.score;
+            let alignment = candidate
+                .score
+                .matches
+                .iter()
+                .map(|m| format!("{}={} ({:?}, {:.2})", m.query, m.candidate, m.kind, m.similarity).to_lowercase())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut detail = format!("\"{query_name}\" ~ \"{}\": {alignment}", candidate.name.name);
+            if !candidate.score.unmatched_query.is_empty() {
+                detail.push_str(&format!("; unmatched in query: {}", candidate.score.unmatched_query.join(" ")));
+            }
+            if !candidate.score.unmatched_candidate.is_empty() {
+                detail.push_str(&format!("; unmatched in list name: {}", candidate.score.unmatched_candidate.join(" ")));
+            }
+            let mut features = vec![Feature {
+                feature: "name",
+                score: Some(round(name_score)),
+                effect: None,
+                detail,
+            }];
+            if candidate.name.weak {
+                features.push(feature(
+                    "weak_alias",
+                    -0.08,
+                    "the list itself calls this alias low quality".into(),
+                ));
+            }
+            if !kind_matches(subject.kind, entry.kind) {
+                features.push(feature("kind", -0.3, format!("the list entry is a {:?}", entry.kind).to_lowercase()));
+            }
+            if let Some(dob) = subject.date_of_birth {
+                features.extend(birth_date_feature(dob, &entry.birth_dates));
+            }
+            features.extend(nationality_feature(&subject.nationalities, entry));
+            let effects: f64 = features.iter().filter_map(|f| f.effect).sum();
+            let score = (name_score + effects).clamp(0.0, 1.0);
+            if score < thresholds.review {
+                continue;
+            }
+            let hit = Hit {
+                list: entry.list.clone(),
+                entry_id: entry.entry_id.clone(),
+                kind: entry.kind,
+                name: entry.name.clone(),
+                matched_name: candidate.name.name.clone(),
+                query_name: query_name.clone(),
+                score: round(score),
+                band: if score >= thresholds.strong { Band::Strong } else { Band::Review },
+                programs: entry.programs.clone(),
+                identifier_match: false,
+                features,
+            };
+            let slot = best.entry(candidate.name.entry).or_insert_with(|| hit.clone());
+            if hit.score > slot.score {
+                *slot = hit;
+            }
+        }
+    }
+    add_identifier_hits(index, subject, &wanted, &mut best);
+    let mut hits: Vec<Hit> = best.into_values().collect();
+    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entry_id.cmp(&b.entry_id)));
+    hits
+}
+
+/// Identifiers and wallets are exact facts: a listed one is a strong hit
+/// whatever the names say.
+fn add_identifier_hits(
+    index: &NameIndex,
+    subject: &Subject,
+    wanted: &dyn Fn(&ListEntry) -> bool,
+    best: &mut HashMap<u32, Hit>,
+) {
+    let mut found: Vec<(u32, Feature)> = Vec::new();
+    for id in &subject.identifiers {
+        for &entry_id in index.entries_with_identifier(&id.value) {
+            let entry = index.entry(entry_id);
+            let value = normalize_identifier(&id.value);
+            let listed = entry.identifiers.iter().find(|l| {
+                normalize_identifier(&l.value) == value
+                    && identifier_kind_compatible(&id.kind, &l.kind)
+                    && match (&id.country, &l.country) {
+                        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+                        _ => true,
+                    }
+            });
+            if let Some(listed) = listed {
+                found.push((
+                    entry_id,
+                    Feature {
+                        feature: "identifier",
+                        score: Some(1.0),
+                        effect: None,
+                        detail: format!("{} {} is listed as {:?}", id.kind, listed.value, listed.kind).to_lowercase(),
+                    },
+                ));
+            }
+        }
+    }
+    for wallet in &subject.crypto_addresses {
+        for &entry_id in index.entries_with_identifier(wallet) {
+            let entry = index.entry(entry_id);
+            let value = normalize_identifier(wallet);
+            if let Some(listed) = entry
+                .crypto_addresses
+                .iter()
+                .find(|w| normalize_identifier(&w.address) == value)
+            {
+                found.push((
+                    entry_id,
+                    Feature {
+                        feature: "crypto_address",
+                        score: Some(1.0),
+                        effect: None,
+                        detail: format!("{} address {} is listed", listed.currency, listed.address),
+                    },
+                ));
+            }
+        }
+    }
+    for (entry_id, feat) in found {
+        let entry = index.entry(entry_id);
+        if !wanted(entry) {
+            continue;
+        }
+        let hit = best.entry(entry_id).or_insert_with(|| Hit {
+            list: entry.list.clone(),
+            entry_id: entry.entry_id.clone(),
+            kind: entry.kind,
+            name: entry.name.clone(),
+            matched_name: entry.name.clone(),
+            query_name: subject.names.first().cloned().unwrap_or_default(),
+            score: 1.0,
+            band: Band::Strong,
+            programs: entry.programs.clone(),
+            identifier_match: true,
+            features: Vec::new(),
+        });
+        hit.score = 1.0;
+        hit.band = Band::Strong;
+        hit.identifier_match = true;
+        hit.features.push(feat);
+    }
+}
