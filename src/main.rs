@@ -16,9 +16,9 @@ use hirevet::app::Application;
 use hirevet::config::{Config, Settings};
 use hirevet::domain::access::{Role, Scope};
 use hirevet::domain::values::Email;
+use hirevet::domain::values::PartialDate;
 use hirevet::jobs::list_refresh::{ListService, RefreshOutcome};
 use hirevet::observability;
-use hirevet::domain::values::PartialDate;
 use hirevet::screening::lists::LiveLists;
 use hirevet::screening::names::AnalyzedName;
 use hirevet::screening::score::{compare, DefaultRarity};
@@ -273,7 +273,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             let live = service.live().current();
             let hits = screen(&live.index, &subject, None, config.screening);
-            println!("{}", serde_json::to_string_pretty(&json!({ "hits": hits }))?);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&json!({ "hits": hits }))?
+            );
         }
         Command::Migrate => {
             open_store(&config).await?;

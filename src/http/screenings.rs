@@ -11,7 +11,9 @@ use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::fields::{FieldErrors, ObjectReader};
 use crate::domain::values::{clean_text, CountryCode, Name, PartialDate};
-use crate::screening::screen::{screen, Band, Subject, SubjectDate, SubjectIdentifier, SubjectKind};
+use crate::screening::screen::{
+    screen, Band, Subject, SubjectDate, SubjectIdentifier, SubjectKind,
+};
 use crate::store::format_micros;
 
 fn parse_subject(body: &Value) -> Result<(Subject, Option<Vec<String>>), FieldErrors> {
@@ -20,9 +22,9 @@ fn parse_subject(body: &Value) -> Result<(Subject, Option<Vec<String>>), FieldEr
         return Err(errs);
     };
     root.deny_unknown(&["subject", "lists"], &mut errs);
-    let lists = root.get("lists").map(|_| {
-        root.parsed_strings("lists", 20, &mut errs, |s| clean_text(s, 1, 64))
-    });
+    let lists = root
+        .get("lists")
+        .map(|_| root.parsed_strings("lists", 20, &mut errs, |s| clean_text(s, 1, 64)));
     let Some(subject) = root.object_opt("subject", &mut errs) else {
         if root.get("subject").is_none() {
             errs.push("subject", "is required");
@@ -31,8 +33,15 @@ fn parse_subject(body: &Value) -> Result<(Subject, Option<Vec<String>>), FieldEr
     };
     subject.deny_unknown(
         &[
-            "kind", "name", "aliases", "date_of_birth", "nationalities", "identifiers",
-            "crypto_addresses", "emails", "phones",
+            "kind",
+            "name",
+            "aliases",
+            "date_of_birth",
+            "nationalities",
+            "identifiers",
+            "crypto_addresses",
+            "emails",
+            "phones",
         ],
         &mut errs,
     );
@@ -62,8 +71,9 @@ fn parse_subject(body: &Value) -> Result<(Subject, Option<Vec<String>>), FieldEr
             });
         }
     }
-    let crypto_addresses =
-        subject.parsed_strings("crypto_addresses", 20, &mut errs, |s| clean_text(s, 10, 128));
+    let crypto_addresses = subject.parsed_strings("crypto_addresses", 20, &mut errs, |s| {
+        clean_text(s, 10, 128)
+    });
     // Accepted for the contract's sake; lists carry them too rarely to match on.
     subject.parsed_strings("emails", 20, &mut errs, |s| clean_text(s, 3, 320));
     subject.parsed_strings("phones", 20, &mut errs, |s| clean_text(s, 3, 40));
@@ -103,7 +113,10 @@ pub async fn create(
         let mut errs = FieldErrors::default();
         for (i, id) in wanted.iter().enumerate() {
             if state.lists.config().source(id).is_none() && !live.lists.contains_key(id) {
-                errs.push(format!("lists[{i}]"), format!("{id:?} is not a configured list"));
+                errs.push(
+                    format!("lists[{i}]"),
+                    format!("{id:?} is not a configured list"),
+                );
             }
         }
         if !errs.is_empty() {
@@ -126,7 +139,12 @@ pub async fn create(
     let live_for_search = live.clone();
     let wanted = lists.clone();
     let hits = web::block(move || {
-        screen(&live_for_search.index, &index_subject, wanted.as_deref(), thresholds)
+        screen(
+            &live_for_search.index,
+            &index_subject,
+            wanted.as_deref(),
+            thresholds,
+        )
     })
     .await
     .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?;

@@ -102,7 +102,12 @@ impl NameIndex {
                 .iter()
                 .map(|a| (a.name.as_str(), a.quality == AliasQuality::Weak)),
         );
-        names.extend(entry.original_script_names.iter().map(|n| (n.as_str(), false)));
+        names.extend(
+            entry
+                .original_script_names
+                .iter()
+                .map(|n| (n.as_str(), false)),
+        );
         let mut seen = HashSet::new();
         for (name, weak) in names {
             let analyzed = AnalyzedName::new(name, organization);

@@ -131,7 +131,11 @@ fn birth_date_feature(subject: SubjectDate, listed: &[BirthDate]) -> Option<Feat
                 && date.from.day.is_some()
                 && date.from.day == subject.day;
             if exact {
-                return Some(feature("date_of_birth", 0.08, format!("born {date_text} as listed", date_text = date.from)));
+                return Some(feature(
+                    "date_of_birth",
+                    0.08,
+                    format!("born {date_text} as listed", date_text = date.from),
+                ));
             }
         }
     }
@@ -144,18 +148,35 @@ fn birth_date_feature(subject: SubjectDate, listed: &[BirthDate]) -> Option<Feat
         .collect::<Vec<_>>()
         .join(", ");
     Some(if year_overlap {
-        feature("date_of_birth", 0.04, format!("birth year {} fits the listed {listed_text}", subject.year))
+        feature(
+            "date_of_birth",
+            0.04,
+            format!("birth year {} fits the listed {listed_text}", subject.year),
+        )
     } else {
-        feature("date_of_birth", -0.2, format!("birth year {} conflicts with the listed {listed_text}", subject.year))
+        feature(
+            "date_of_birth",
+            -0.2,
+            format!(
+                "birth year {} conflicts with the listed {listed_text}",
+                subject.year
+            ),
+        )
     })
 }
 
 fn nationality_feature(subject: &[String], entry: &ListEntry) -> Option<Feature> {
-    let listed: Vec<&String> = entry.nationalities.iter().chain(&entry.citizenships).collect();
+    let listed: Vec<&String> = entry
+        .nationalities
+        .iter()
+        .chain(&entry.citizenships)
+        .collect();
     if subject.is_empty() || listed.is_empty() {
         return None;
     }
-    let shared = subject.iter().find(|s| listed.iter().any(|l| l.eq_ignore_ascii_case(s)));
+    let shared = subject
+        .iter()
+        .find(|s| listed.iter().any(|l| l.eq_ignore_ascii_case(s)));
     Some(match shared {
         Some(code) => feature("nationality", 0.03, format!("nationality {code} as listed")),
         None => feature(
@@ -164,7 +185,11 @@ fn nationality_feature(subject: &[String], entry: &ListEntry) -> Option<Feature>
             format!(
                 "nationality {} is not the listed {}",
                 subject.join("/"),
-                listed.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("/")
+                listed
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join("/")
             ),
         ),
     })
@@ -194,7 +219,7 @@ pub fn screen(
     lists: Option<&[String]>,
     thresholds: Thresholds,
 ) -> Vec<Hit> {
-    let wanted = |entry: &ListEntry| lists.is_none_or(|l| l.iter().any(|id| *id == entry.list));
+    let wanted = |entry: &ListEntry| lists.is_none_or(|l| l.contains(&entry.list));
     let organization = subject.kind == SubjectKind::Organization;
     // The best hit per entry, keyed by entry position.
     let mut best: HashMap<u32, Hit> = HashMap::new();
@@ -216,15 +241,30 @@ pub fn screen(
                 .score
                 .matches
                 .iter()
-                .map(|m| format!("{}={} ({:?}, {:.2})", m.query, m.candidate, m.kind, m.similarity).to_lowercase())
+                .map(|m| {
+                    format!(
+                        "{}={} ({:?}, {:.2})",
+                        m.query, m.candidate, m.kind, m.similarity
+                    )
+                    .to_lowercase()
+                })
                 .collect::<Vec<_>>()
                 .join("; ");
-            let mut detail = format!("\"{query_name}\" ~ \"{}\": {alignment}", candidate.name.name);
+            let mut detail = format!(
+                "\"{query_name}\" ~ \"{}\": {alignment}",
+                candidate.name.name
+            );
             if !candidate.score.unmatched_query.is_empty() {
-                detail.push_str(&format!("; unmatched in query: {}", candidate.score.unmatched_query.join(" ")));
+                detail.push_str(&format!(
+                    "; unmatched in query: {}",
+                    candidate.score.unmatched_query.join(" ")
+                ));
             }
             if !candidate.score.unmatched_candidate.is_empty() {
-                detail.push_str(&format!("; unmatched in list name: {}", candidate.score.unmatched_candidate.join(" ")));
+                detail.push_str(&format!(
+                    "; unmatched in list name: {}",
+                    candidate.score.unmatched_candidate.join(" ")
+                ));
             }
             let mut features = vec![Feature {
                 feature: "name",
@@ -240,7 +280,11 @@ pub fn screen(
                 ));
             }
             if !kind_matches(subject.kind, entry.kind) {
-                features.push(feature("kind", -0.3, format!("the list entry is a {:?}", entry.kind).to_lowercase()));
+                features.push(feature(
+                    "kind",
+                    -0.3,
+                    format!("the list entry is a {:?}", entry.kind).to_lowercase(),
+                ));
             }
             if let Some(dob) = subject.date_of_birth {
                 features.extend(birth_date_feature(dob, &entry.birth_dates));
@@ -259,12 +303,18 @@ pub fn screen(
                 matched_name: candidate.name.name.clone(),
                 query_name: query_name.clone(),
                 score: round(score),
-                band: if score >= thresholds.strong { Band::Strong } else { Band::Review },
+                band: if score >= thresholds.strong {
+                    Band::Strong
+                } else {
+                    Band::Review
+                },
                 programs: entry.programs.clone(),
                 identifier_match: false,
                 features,
             };
-            let slot = best.entry(candidate.name.entry).or_insert_with(|| hit.clone());
+            let slot = best
+                .entry(candidate.name.entry)
+                .or_insert_with(|| hit.clone());
             if hit.score > slot.score {
                 *slot = hit;
             }
@@ -272,7 +322,11 @@ pub fn screen(
     }
     add_identifier_hits(index, subject, &wanted, &mut best);
     let mut hits: Vec<Hit> = best.into_values().collect();
-    hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.entry_id.cmp(&b.entry_id)));
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.entry_id.cmp(&b.entry_id))
+    });
     hits
 }
 
@@ -304,7 +358,11 @@ fn add_identifier_hits(
                         feature: "identifier",
                         score: Some(1.0),
                         effect: None,
-                        detail: format!("{} {} is listed as {:?}", id.kind, listed.value, listed.kind).to_lowercase(),
+                        detail: format!(
+                            "{} {} is listed as {:?}",
+                            id.kind, listed.value, listed.kind
+                        )
+                        .to_lowercase(),
                     },
                 ));
             }

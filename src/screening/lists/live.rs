@@ -55,7 +55,10 @@ impl Default for LiveLists {
 impl LiveLists {
     /// A consistent view of all live lists and their index.
     pub fn current(&self) -> Arc<LiveSet> {
-        self.current.read().unwrap_or_else(|e| e.into_inner()).clone()
+        self.current
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn get(&self, list_id: &str) -> Option<Arc<LiveList>> {
