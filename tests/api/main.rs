@@ -7,3 +7,4 @@ mod candidates;
 mod cli;
 mod lists;
 mod operations;
+mod screenings;
