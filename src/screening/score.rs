@@ -166,7 +166,9 @@ fn token_similarity(a: &NameToken, b: &NameToken, korean: bool) -> Option<(f64, 
     let key = similarity(&a.key, &b.key) * if abjad { 1.0 } else { 0.92 };
     let sim = text.max(key);
     let floor = if shortest >= 7 { 0.7 } else { 0.75 };
-    (sim >= floor).then_some((sim, MatchKind::Fuzzy))
+    // A spelling difference is weaker evidence than a known variant: a
+    // different name one letter away is common (Sancho/Sanchez).
+    (sim >= floor).then_some((sim.powf(1.5), MatchKind::Fuzzy))
 }
 
 /// Scores `candidate` as a possible writing of `query`.
@@ -215,10 +217,23 @@ pub fn compare(query: &AnalyzedName, candidate: &AnalyzedName, rarity: &dyn Rari
     };
     // Word joining and splitting ("Deutschebank", "Abdul Rahman"): compare
     // the names as strings too.
-    let joined_q: String = query.significant().map(|t| t.text.as_str()).collect();
-    let joined_c: String = candidate.significant().map(|t| t.text.as_str()).collect();
-    if !korean && joined_q.len() >= 6 && joined_c.len() >= 6 {
-        score = score.max(similarity(&joined_q, &joined_c) * 0.97);
+    if !korean {
+        let joined = |name: &AnalyzedName, all: bool| -> String {
+            name.tokens
+                .iter()
+                .filter(|t| all || t.class != TokenClass::Stopword)
+                .map(|t| t.text.as_str())
+                .collect()
+        };
+        for all in [false, true] {
+            let (a, b) = (joined(query, all), joined(candidate, all));
+            // Only near-identical strings: otherwise this would re-admit
+            // every one-token difference the alignment already weighed.
+            let joined_similarity = similarity(&a, &b);
+            if a.len() >= 6 && b.len() >= 6 && joined_similarity >= 0.9 {
+                score = score.max(joined_similarity * 0.97);
+            }
+        }
     }
     NameScore {
         score: score.clamp(0.0, 1.0),

@@ -32,7 +32,7 @@ pub struct AnalyzedName {
 
 impl AnalyzedName {
     pub fn new(name: &str, organization: bool) -> AnalyzedName {
-        let words = normalize::words(name);
+        let words = normalize::merge_initials(normalize::numbers_to_digits(normalize::words(name)));
         let korean = !organization && looks_korean(&words);
         let mut tokens = Vec::with_capacity(words.len() + 2);
         for word in words {

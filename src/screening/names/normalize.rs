@@ -132,6 +132,117 @@ pub fn words(name: &str) -> Vec<Word> {
     out
 }
 
+/// Runs of single letters are one acronym: `A.B.C.` = `ABC`, `N.N.` is
+/// not two initials of a long name.
+pub fn merge_initials(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut run: Vec<Word> = Vec::new();
+    let single = |w: &Word| w.text.len() == 1 && w.origin == Origin::Latin;
+    for word in words.into_iter().chain(std::iter::once(Word {
+        text: String::new(),
+        origin: Origin::Latin,
+    })) {
+        if single(&word) && word.text.bytes().all(|b| b.is_ascii_alphabetic()) {
+            run.push(word);
+            continue;
+        }
+        if run.len() >= 2 {
+            out.push(Word {
+                text: run.iter().map(|w| w.text.as_str()).collect(),
+                origin: Origin::Latin,
+            });
+            run.clear();
+        } else {
+            out.append(&mut run);
+        }
+        if !word.text.is_empty() {
+            out.push(word);
+        }
+    }
+    out
+}
+
+const UNITS: [&str; 20] = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+];
+const TENS: [&str; 8] = [
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+const ORDINALS: [&str; 10] = [
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth",
+];
+
+fn number_value(text: &str) -> Option<u32> {
+    if let Some(i) = UNITS.iter().position(|u| *u == text) {
+        return Some(i as u32);
+    }
+    if let Some(i) = TENS
+        .iter()
+        .position(|t| *t == text || t.replace("forty", "fourty") == text)
+    {
+        return Some(20 + 10 * i as u32);
+    }
+    if let Some(i) = ORDINALS.iter().position(|o| *o == text) {
+        return Some(i as u32 + 1);
+    }
+    // "1st", "2nd", "23rd", "4th"
+    let digits: String = text.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let suffix = &text[digits.len()..];
+    if !digits.is_empty() && matches!(suffix, "st" | "nd" | "rd" | "th") {
+        return digits.parse().ok();
+    }
+    None
+}
+
+/// Numbers written out or as ordinals become digits, so `First` meets
+/// `1st` and `Forty-Four` meets `44`.
+pub fn numbers_to_digits(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    while i < words.len() {
+        let word = &words[i];
+        match (word.origin, number_value(&word.text)) {
+            (Origin::Latin, Some(n)) => {
+                let mut value = n;
+                // A ten followed by a unit ("forty four") is one number.
+                if (20..100).contains(&n) && n % 10 == 0 {
+                    let next = words.get(i + 1).and_then(|w| number_value(&w.text));
+                    if let Some(unit @ 1..=9) = next {
+                        value += unit;
+                        i += 1;
+                    }
+                }
+                out.push(Word {
+                    text: value.to_string(),
+                    origin: Origin::Latin,
+                });
+            }
+            _ => out.push(word.clone()),
+        }
+        i += 1;
+    }
+    out
+}
+
 fn split_ampersand(word: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut rest = word;
@@ -307,6 +418,25 @@ mod tests {
         let hangul = words("김정은");
         assert!(hangul.iter().all(|w| w.origin == Origin::Hangul));
         assert_eq!(hangul[0].text, "kim");
+    }
+
+    #[test]
+    fn acronyms_and_numbers_are_brought_to_one_form() {
+        let t = |n: &str| -> Vec<String> {
+            merge_initials(numbers_to_digits(words(n)))
+                .into_iter()
+                .map(|w| w.text)
+                .collect()
+        };
+        assert_eq!(t("A.B.C. Company"), ["abc", "company"]);
+        assert_eq!(t("William G. Frost"), ["william", "g", "frost"]);
+        assert_eq!(t("Brigade Forty-Four"), ["brigade", "44"]);
+        assert_eq!(t("1st International Bank"), ["1", "international", "bank"]);
+        assert_eq!(
+            t("First International Bank"),
+            ["1", "international", "bank"]
+        );
+        assert_eq!(t("Three Percenters"), ["3", "percenters"]);
     }
 
     #[test]

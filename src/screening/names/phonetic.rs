@@ -51,13 +51,14 @@ pub fn key(token: &str) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
-/// Levenshtein similarity in 0..=1 of two strings of ASCII bytes.
+/// Edit similarity in 0..=1, a swap of two neighbours counting as one
+/// edit (`Marcon`/`Macron`), as typing errors go.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let max = a.len().max(b.len());
+    let max = a.chars().count().max(b.chars().count());
     if max == 0 {
         return 1.0;
     }
-    1.0 - strsim::levenshtein(a, b) as f64 / max as f64
+    1.0 - strsim::osa_distance(a, b) as f64 / max as f64
 }
 
 #[cfg(test)]
