@@ -115,7 +115,11 @@ impl NameIndex {
                 continue;
             }
             let name_id = self.names.len() as u32;
-            for token in &analyzed.tokens {
+            for token in analyzed
+                .tokens
+                .iter()
+                .chain(analyzed.alternate.iter().flatten())
+            {
                 push_unique(self.postings.entry(token.key.clone()).or_default(), name_id);
                 for d in deletions(&token.key) {
                     push_unique(self.deletions.entry(d).or_default(), name_id);
@@ -164,7 +168,10 @@ impl NameIndex {
 
     /// Names scoring at least `min_score` against `query`.
     pub fn search(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
-        let keys: Vec<&NameToken> = query.significant().collect();
+        let keys: Vec<&NameToken> = query
+            .significant()
+            .chain(query.alternate.iter().flatten())
+            .collect();
         let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
         let mut ids: HashSet<u32> = HashSet::new();
         for token in keys {

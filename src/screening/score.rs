@@ -171,11 +171,37 @@ fn token_similarity(a: &NameToken, b: &NameToken, korean: bool) -> Option<(f64, 
     (sim >= floor).then_some((sim.powf(1.5), MatchKind::Fuzzy))
 }
 
-/// Scores `candidate` as a possible writing of `query`.
+/// Scores `candidate` as a possible writing of `query`; a Korean name that
+/// can be read with the surname at either end is scored both ways.
 pub fn compare(query: &AnalyzedName, candidate: &AnalyzedName, rarity: &dyn Rarity) -> NameScore {
     let korean = query.korean && candidate.korean;
-    let q = &query.tokens;
-    let c = &candidate.tokens;
+    let mut best = compare_tokens(query, &query.tokens, candidate, &candidate.tokens, rarity);
+    if korean {
+        let q_readings = std::iter::once(&query.tokens).chain(query.alternate.as_ref());
+        for q in q_readings {
+            let c_readings = std::iter::once(&candidate.tokens).chain(candidate.alternate.as_ref());
+            for c in c_readings {
+                if std::ptr::eq(q, &query.tokens) && std::ptr::eq(c, &candidate.tokens) {
+                    continue;
+                }
+                let other = compare_tokens(query, q, candidate, c, rarity);
+                if other.score > best.score {
+                    best = other;
+                }
+            }
+        }
+    }
+    best
+}
+
+fn compare_tokens(
+    query: &AnalyzedName,
+    q: &[NameToken],
+    candidate: &AnalyzedName,
+    c: &[NameToken],
+    rarity: &dyn Rarity,
+) -> NameScore {
+    let korean = query.korean && candidate.korean;
     let wq: Vec<f64> = q.iter().map(|t| rarity.weight(t)).collect();
     let wc: Vec<f64> = c.iter().map(|t| rarity.weight(t)).collect();
     let mut pairs = Vec::new();

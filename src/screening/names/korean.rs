@@ -318,6 +318,18 @@ pub fn surname_group(token: &str) -> Option<&'static str> {
     index.by_key.get(&syllable_key(&folded)).copied()
 }
 
+/// Like [`surname_group`] but only for spellings the surname table lists,
+/// without the fallback through syllable keys ("kwang" is not Kang here).
+pub fn surname_group_exact(token: &str) -> Option<&'static str> {
+    if token.chars().any(is_hangul_syllable) {
+        return surname_index().by_hangul.get(token.trim()).copied();
+    }
+    surname_index()
+        .by_spelling
+        .get(fold_latin(token).as_str())
+        .copied()
+}
+
 /// The observed spellings of a surname group ("pak" → park, pak, bak, ...),
 /// for generating query variants and explaining a match.
 pub fn surname_spellings(id: &str) -> Option<&'static [&'static str]> {

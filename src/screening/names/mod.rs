@@ -28,47 +28,36 @@ pub struct AnalyzedName {
     pub organization: bool,
     /// Read as a Korean personal name (surname plus syllables).
     pub korean: bool,
+    /// For a Korean name whose first and last words could both be the
+    /// surname ("Song Chol Jang"): the tokens read the other way round.
+    pub alternate: Option<Vec<NameToken>>,
 }
 
 impl AnalyzedName {
     pub fn new(name: &str, organization: bool) -> AnalyzedName {
         let words = normalize::merge_initials(normalize::numbers_to_digits(normalize::words(name)));
         let korean = !organization && looks_korean(&words);
-        let mut tokens = Vec::with_capacity(words.len() + 2);
-        for word in words {
-            if korean {
-                let surname = korean::surname_group(&word.text);
-                let pieces = match surname {
-                    Some(_) => vec![word.text.clone()],
-                    None => korean::split_syllables(&word.text)
-                        .filter(|p| p.len() > 1)
-                        .unwrap_or_else(|| vec![word.text.clone()]),
-                };
-                for piece in pieces {
-                    let key = match korean::surname_group(&piece) {
-                        Some(group) => format!("~{group}"),
-                        None => korean::syllable_key(&piece),
-                    };
-                    tokens.push(NameToken {
-                        class: normalize::token_class(&piece, false),
-                        text: piece,
-                        key,
-                        origin: word.origin,
-                    });
-                }
-            } else {
-                tokens.push(NameToken {
+        let mut alternate = None;
+        let tokens = if korean {
+            let (first, second) = surname_positions(name, &words);
+            alternate = second.map(|at| korean_tokens(&words, at));
+            korean_tokens(&words, first)
+        } else {
+            words
+                .into_iter()
+                .map(|word| NameToken {
                     key: phonetic::key(&word.text),
                     class: normalize::token_class(&word.text, organization),
                     text: word.text,
                     origin: word.origin,
-                });
-            }
-        }
+                })
+                .collect()
+        };
         AnalyzedName {
             tokens,
             organization,
             korean,
+            alternate,
         }
     }
 
@@ -77,6 +66,76 @@ impl AnalyzedName {
         self.tokens
             .iter()
             .filter(|t| t.class != TokenClass::Stopword)
+    }
+}
+
+/// The most frequent Korean surname groups: when both ends of a name could
+/// be a surname, the frequent one is taken.
+const COMMON_SURNAMES: &[&str] = &[
+    "kim", "ri", "pak", "choe", "jong", "kang", "cho", "yun", "jang", "rim", "han", "o", "so",
+    "sin", "kwon", "hwang", "an", "song", "ryu", "jon", "hong", "ko", "mun", "yang", "son",
+];
+
+/// A Korean name is a surname and one given name. The given name becomes a
+/// single token keyed by all its syllables, so `Jong-un`, `Jong Un` and
+/// `Jongun` are one token, and `Min-jun` never half-matches `Min Chol`: a
+/// different given name is a different person however many syllables it
+/// shares.
+fn korean_tokens(words: &[normalize::Word], surname_at: usize) -> Vec<NameToken> {
+    let group = |w: &normalize::Word| korean::surname_group(&w.text);
+    let surname = &words[surname_at];
+    let mut tokens = vec![NameToken {
+        key: format!("~{}", group(surname).unwrap_or(surname.text.as_str())),
+        class: TokenClass::Normal,
+        text: surname.text.clone(),
+        origin: surname.origin,
+    }];
+    let given: Vec<&normalize::Word> = words
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != surname_at)
+        .map(|(_, w)| w)
+        .collect();
+    if given.is_empty() {
+        return tokens;
+    }
+    let spaced: Vec<&str> = given.iter().map(|w| w.text.as_str()).collect();
+    match korean::given_name_key(&spaced.join(" ")) {
+        Some(key) => tokens.push(NameToken {
+            key: format!("={}", key.replace('-', "")),
+            class: TokenClass::Normal,
+            text: spaced.concat(),
+            origin: given[0].origin,
+        }),
+        None => tokens.extend(given.iter().map(|w| NameToken {
+            key: korean::syllable_key(&w.text),
+            class: normalize::token_class(&w.text, false),
+            text: w.text.clone(),
+            origin: w.origin,
+        })),
+    }
+    tokens
+}
+
+/// Where the surname is: first for Hangul and for "SURNAME, Given"; else
+/// the end that is a common surname; when both ends are, the first, with
+/// the last as the alternate reading.
+fn surname_positions(raw: &str, words: &[normalize::Word]) -> (usize, Option<usize>) {
+    let last = words.len() - 1;
+    if words[0].origin == Origin::Hangul || raw.contains(',') {
+        return (0, None);
+    }
+    let exact = |w: &normalize::Word| korean::surname_group_exact(&w.text);
+    let common = |w: &normalize::Word| exact(w).is_some_and(|g| COMMON_SURNAMES.contains(&g));
+    match (common(&words[0]), common(&words[last])) {
+        (true, false) => (0, None),
+        (false, true) => (last, None),
+        (true, true) => (0, Some(last)),
+        (false, false) => match (exact(&words[0]).is_some(), exact(&words[last]).is_some()) {
+            (true, true) => (0, Some(last)),
+            (false, true) => (last, None),
+            _ => (0, None),
+        },
     }
 }
 
@@ -121,6 +180,19 @@ mod tests {
         assert_eq!(keys("김정은"), kim);
         assert_eq!(keys("Jeong Seong-hwa"), keys("JONG, Song Hwa"));
         assert_ne!(keys("Kim Min-jun"), keys("KIM Min Chol"));
+        assert_eq!(keys("Kim Yeong-cheol"), keys("KIM, Yong Chol"));
+        assert_eq!(keys("Yong Chol Kim"), keys("KIM, Yong Chol"));
+        assert_eq!(keys("Kim Kinam"), keys("KIM Ki Nam"));
+        assert_ne!(keys("Min-jun Kang"), keys("KANG, Min"));
+        let swapped = AnalyzedName::new("Song Chol Jang", false);
+        let mut alt: Vec<String> = swapped
+            .alternate
+            .unwrap()
+            .into_iter()
+            .map(|t| t.key)
+            .collect();
+        alt.sort();
+        assert_eq!(alt, keys("JANG, Song Chol"));
         assert!(AnalyzedName::new("Ri Chol", false).korean);
         assert!(!AnalyzedName::new("Vladimir Putin", false).korean);
     }
