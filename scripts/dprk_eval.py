@@ -36,6 +36,8 @@ def main():
     ap.add_argument("--shared", default=os.path.join(ROOT, "..", "shared"))
     ap.add_argument("--bin", default=os.path.join(ROOT, "target", "release", "hirevet"))
     ap.add_argument("--show", type=int, default=15, help="misses and false alarms to print")
+    ap.add_argument("--parity", type=int, default=0, metavar="N",
+                    help="also check every N-th query with `hirevet recall-parity` (index vs scoring all names)")
     args = ap.parse_args()
     sanctions = os.path.join(args.shared, "data", "sanctions")
     work = tempfile.mkdtemp(prefix="hirevet-dprk-")
@@ -50,6 +52,11 @@ def main():
         "--path", f"{sanctions}/ofac_sdn_aux_2025-01/add.csv")
     run(args.bin, db, "lists", "import", "--source", "un_sc",
         "--path", f"{sanctions}/un_consolidated_2026-02-27/consolidated.xml")
+    if args.parity:
+        sample = "\n".join(r["query"] for r in rows[:: args.parity]) + "\n"
+        parity = subprocess.run([args.bin, "--database-url", db, "recall-parity"], input=sample,
+                                capture_output=True, text=True, env={**os.environ, "HIREVET_LISTS__AUTO_REFRESH": "false"})
+        print("recall parity:", parity.stdout.strip().splitlines()[-1] if parity.stdout.strip() else parity.stderr.strip())
     tenant = run(args.bin, db, "tenants", "create", "eval")
     key = run(args.bin, db, "keys", "create", "--tenant", tenant, "--scope", "screenings")
     server = subprocess.Popen([args.bin, "--database-url", db, "serve", "--listen", "127.0.0.1:0"],

@@ -84,6 +84,10 @@ enum Command {
         #[arg(long = "nationality")]
         nationalities: Vec<String>,
     },
+    /// Check that the index retrieves every list name that scoring all
+    /// names would find: names on stdin (one per line), against the loaded
+    /// lists at the review threshold. Exits 1 on any miss.
+    RecallParity,
     /// Exit 0 if the service at the configured listen address answers
     /// /healthz (for container HEALTHCHECKs, which have no curl).
     Healthcheck,
@@ -239,6 +243,47 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Healthcheck => healthcheck(config.listen)?,
         Command::Lists(cmd) => run_lists(cmd, config).await?,
+        Command::RecallParity => {
+            let store = open_store(&config).await?;
+            let service = ListService::new(store, Arc::new(LiveLists::default()), config.lists)
+                .map_err(anyhow::Error::msg)?;
+            if service.load_live().await? == 0 {
+                bail!("no sanctions list is loaded");
+            }
+            let live = service.live().current();
+            let (mut queries, mut expected, mut missed) = (0, 0, 0);
+            for line in std::io::stdin().lines() {
+                let name = line?;
+                let query = AnalyzedName::new(name.trim(), false);
+                if query.tokens.is_empty() {
+                    continue;
+                }
+                queries += 1;
+                let threshold = config.screening.review;
+                let found: std::collections::HashSet<&str> = live
+                    .index
+                    .search(&query, threshold)
+                    .iter()
+                    .map(|c| c.name.name.as_str())
+                    .collect();
+                for reference in live.index.search_exhaustive(&query, threshold) {
+                    expected += 1;
+                    if !found.contains(reference.name.name.as_str()) {
+                        missed += 1;
+                        println!(
+                            "missed: {} ~ {} ({:.3})",
+                            name.trim(),
+                            reference.name.name,
+                            reference.score.score
+                        );
+                    }
+                }
+            }
+            println!("{queries} queries; {expected} names at or above {} by scoring all names; {missed} of them not retrieved by the index", config.screening.review);
+            if missed > 0 {
+                bail!("the index missed {missed} names");
+            }
+        }
         Command::MatchPairs { explain } => match_pairs(config.screening, explain)?,
         Command::Screen {
             name,

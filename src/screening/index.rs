@@ -46,6 +46,10 @@ pub struct NameIndex {
     common_df: usize,
 }
 
+/// Share of the query's weight a name's keys must account for to be
+/// scored at all.
+const PRUNE_SHARE: f64 = 0.25;
+
 fn deletions(key: &str) -> Vec<String> {
     if key.len() < 4 || !key.is_ascii() {
         return Vec::new();
@@ -173,27 +177,43 @@ impl NameIndex {
             .chain(query.alternate.iter().flatten())
             .collect();
         let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
-        let mut ids: HashSet<u32> = HashSet::new();
+        // Per candidate, the query weight its keys account for: an exact key
+        // counts in full, a one-deletion neighbour as a likely typo.
+        let mut evidence: HashMap<u32, f64> = HashMap::new();
+        let mut per_token: HashMap<u32, f64> = HashMap::new();
         for token in keys {
             if has_rare && self.df(&token.key) > self.common_df {
                 continue;
             }
-            if let Some(list) = self.postings.get(&token.key) {
-                ids.extend(list);
-            }
+            let weight = self.weight(token);
+            per_token.clear();
+            let mut add = |list: Option<&Vec<u32>>, share: f64| {
+                for &id in list.into_iter().flatten() {
+                    let e = per_token.entry(id).or_insert(0.0);
+                    *e = e.max(share * weight);
+                }
+            };
+            add(self.postings.get(&token.key), 1.0);
+            add(self.deletions.get(&token.key), 0.7);
             for d in deletions(&token.key) {
-                if let Some(list) = self.postings.get(&d) {
-                    ids.extend(list);
-                }
-                if let Some(list) = self.deletions.get(&d) {
-                    ids.extend(list);
-                }
+                add(self.postings.get(&d), 0.7);
+                add(self.deletions.get(&d), 0.7);
             }
-            if let Some(list) = self.deletions.get(&token.key) {
-                ids.extend(list);
+            for (&id, &w) in &per_token {
+                *evidence.entry(id).or_insert(0.0) += w;
             }
         }
-        self.score_all(query, ids.into_iter(), min_score)
+        // A name whose keys account for little of the query cannot reach
+        // the threshold: the rest would have to match by spelling alone.
+        // The recall-parity check (scripts/dprk_eval.py --parity) measures
+        // what this costs against scoring every name.
+        let total: f64 = query.significant().map(|t| self.weight(t)).sum();
+        let needed = PRUNE_SHARE * total;
+        let ids = evidence
+            .into_iter()
+            .filter(|&(_, w)| w >= needed)
+            .map(|(id, _)| id);
+        self.score_all(query, ids, min_score)
     }
 
     /// Every name scored: the reference the index's recall is checked

@@ -158,7 +158,9 @@ fn token_similarity(a: &NameToken, b: &NameToken, korean: bool) -> Option<(f64, 
         return None;
     }
     let shortest = a.text.len().min(b.text.len());
-    if shortest < 4 {
+    let longest = a.text.len().max(b.text.len());
+    // Lengths alone rule out the similarity floor: skip the edit distance.
+    if shortest < 4 || (shortest as f64) < 0.7 * longest as f64 {
         return None;
     }
     let abjad = a.origin == Origin::Abjad || b.origin == Origin::Abjad;
@@ -215,7 +217,10 @@ fn compare_tokens(
     pairs.sort_by(|x, y| y.0.total_cmp(&x.0));
     let mut used_q = vec![false; q.len()];
     let mut used_c = vec![false; c.len()];
-    let mut matched = 0.0;
+    // Each side's covered weight counts in that side's own weights, so a
+    // name of stopwords and initials cannot look fully covered by a rare
+    // token of the other.
+    let (mut matched_q, mut matched_c) = (0.0, 0.0);
     let mut matches = Vec::new();
     for (_, sim, kind, i, j) in pairs {
         if used_q[i] || used_c[j] {
@@ -223,7 +228,8 @@ fn compare_tokens(
         }
         used_q[i] = true;
         used_c[j] = true;
-        matched += sim * (wq[i] + wc[j]) / 2.0;
+        matched_q += sim * wq[i];
+        matched_c += sim * wc[j];
         matches.push(TokenMatch {
             query: q[i].text.clone(),
             candidate: c[j].text.clone(),
@@ -234,8 +240,8 @@ fn compare_tokens(
     let total_q: f64 = wq.iter().sum();
     let total_c: f64 = wc.iter().sum();
     let mut score = if total_q > 0.0 && total_c > 0.0 {
-        let cover_q = matched / total_q;
-        let cover_c = matched / total_c;
+        let cover_q = matched_q / total_q;
+        let cover_c = matched_c / total_c;
         // The shorter name must be covered, the longer one mostly.
         0.6 * cover_q.max(cover_c) + 0.4 * cover_q.min(cover_c)
     } else {
@@ -255,9 +261,12 @@ fn compare_tokens(
             let (a, b) = (joined(query, all), joined(candidate, all));
             // Only near-identical strings: otherwise this would re-admit
             // every one-token difference the alignment already weighed.
-            let joined_similarity = similarity(&a, &b);
-            if a.len() >= 6 && b.len() >= 6 && joined_similarity >= 0.9 {
-                score = score.max(joined_similarity * 0.97);
+            let (short, long) = (a.len().min(b.len()), a.len().max(b.len()));
+            if short >= 6 && short as f64 >= 0.9 * long as f64 {
+                let joined_similarity = similarity(&a, &b);
+                if joined_similarity >= 0.9 {
+                    score = score.max(joined_similarity * 0.97);
+                }
             }
         }
     }

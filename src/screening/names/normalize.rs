@@ -70,6 +70,7 @@ fn fold_latin_word(word: &str, out: &mut String) {
 /// hyphens included, separates words.
 pub fn words(name: &str) -> Vec<Word> {
     let mut out = Vec::new();
+    let name = join_broken_apostrophes(name);
     let spaced: String = name
         .chars()
         .map(|c| {
@@ -243,6 +244,24 @@ pub fn numbers_to_digits(words: Vec<Word>) -> Vec<Word> {
     out
 }
 
+/// Lists sometimes break a McCune-Reischauer word after its apostrophe
+/// (`Myo' ng-ch'o' l`): a space between an apostrophe and a lower-case
+/// letter is dropped.
+fn join_broken_apostrophes(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let broken = c == ' '
+            && i > 0
+            && is_apostrophe(chars[i - 1])
+            && chars.get(i + 1).is_some_and(|n| n.is_lowercase());
+        if !broken {
+            out.push(c);
+        }
+    }
+    out
+}
+
 fn split_ampersand(word: &str) -> Vec<&str> {
     let mut parts = Vec::new();
     let mut rest = word;
@@ -401,6 +420,7 @@ mod tests {
     fn mccune_reischauer_marks_and_punctuation_fold_away() {
         assert_eq!(texts("CH'OE Ch'un-po'm"), ["choe", "chun", "pom"]);
         assert_eq!(texts("KIM, Se-u'n"), ["kim", "se", "un"]);
+        assert_eq!(texts("CHANG, Myo' ng-ch'o' l"), ["chang", "myong", "chol"]);
         assert_eq!(texts("Chŏng Sŏng-hwa"), ["chong", "song", "hwa"]);
         assert_eq!(texts("François  Hollande"), ["francois", "hollande"]);
         assert_eq!(texts("AT&T Inc."), ["at", "and", "t", "inc"]);
