@@ -149,6 +149,16 @@ fn token_similarity(a: &NameToken, b: &NameToken, korean: bool) -> Option<(f64, 
             (0.9, MatchKind::Phonetic)
         });
     }
+    let abjad = a.origin == Origin::Abjad || b.origin == Origin::Abjad;
+    // Arabic and Hebrew transliterations drop vowels, a leading one too
+    // (`ly` for Ali), and write h and w where Latin has vowels or nothing:
+    // compare consonant frames.
+    if abjad {
+        let (fa, fb) = (consonant_frame(&a.key), consonant_frame(&b.key));
+        if !fa.is_empty() && fa == fb {
+            return Some((0.9, MatchKind::Phonetic));
+        }
+    }
     if a.class == TokenClass::Initial || b.class == TokenClass::Initial {
         return (a.text.as_bytes()[0] == b.text.as_bytes()[0]).then_some((0.7, MatchKind::Initial));
     }
@@ -163,7 +173,6 @@ fn token_similarity(a: &NameToken, b: &NameToken, korean: bool) -> Option<(f64, 
     if shortest < 4 || (shortest as f64) < 0.7 * longest as f64 {
         return None;
     }
-    let abjad = a.origin == Origin::Abjad || b.origin == Origin::Abjad;
     let text = similarity(&a.text, &b.text);
     let key = similarity(&a.key, &b.key) * if abjad { 1.0 } else { 0.92 };
     let sim = text.max(key);
@@ -249,6 +258,19 @@ fn compare_tokens(
     };
     // Word joining and splitting ("Deutschebank", "Abdul Rahman"): compare
     // the names as strings too.
+    if !korean && (has_abjad(q) || has_abjad(c)) {
+        // "عبد الله" is two words where Latin writes one (Abdullah).
+        let frame = |tokens: &[NameToken]| -> String {
+            let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
+            super::names::phonetic::key(&joined)
+                .trim_start_matches('a')
+                .to_string()
+        };
+        let (a, b) = (frame(q), frame(c));
+        if a.len() >= 3 && a == b {
+            score = score.max(0.9);
+        }
+    }
     if !korean {
         let joined = |name: &AnalyzedName, all: bool| -> String {
             name.tokens
@@ -276,6 +298,21 @@ fn compare_tokens(
         unmatched_query: unmatched(q, &used_q),
         unmatched_candidate: unmatched(c, &used_c),
     }
+}
+
+/// A phonetic key without the letters abjad transliterations disagree on.
+fn consonant_frame(key: &str) -> String {
+    let mut out = String::with_capacity(key.len());
+    for c in key.chars().filter(|c| !matches!(c, 'a' | 'h' | 'v')) {
+        if !out.ends_with(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn has_abjad(tokens: &[NameToken]) -> bool {
+    tokens.iter().any(|t| t.origin == Origin::Abjad)
 }
 
 fn unmatched(tokens: &[NameToken], used: &[bool]) -> Vec<String> {
@@ -307,6 +344,15 @@ mod tests {
         assert!(score("김정은", "KIM Jong Un") > 0.9);
         assert!(score("Kim Min-jun", "KIM Min Chol") < 0.7);
         assert!(score("Kim Min-jun", "KIM Jong Un") < 0.5);
+    }
+
+    #[test]
+    fn consonant_only_transliterations_meet_latin_spellings() {
+        assert!(score("محمد علي", "Mohamed Ali") >= 0.9);
+        assert!(score("أحمد حسن", "Ahmed Hassan") >= 0.9);
+        assert!(score("عبد الله", "Abdullah") >= 0.9);
+        assert!(score("محمد علي", "Ahmed Hassan") < 0.5);
+        assert!(score("Владимир Путин", "Vladimir Putin") >= 0.95);
     }
 
     #[test]
