@@ -266,8 +266,11 @@ fn compare_tokens(
                 .trim_start_matches('a')
                 .to_string()
         };
+        // Only for one word against several: two-word names meeting this
+        // loosely would be a false alarm factory.
+        let one_vs_many = (q.len() == 1) != (c.len() == 1);
         let (a, b) = (frame(q), frame(c));
-        if a.len() >= 3 && a == b {
+        if one_vs_many && a.len() >= 3 && a == b {
             score = score.max(0.9);
         }
     }
