@@ -62,7 +62,7 @@ async fn korean_spellings_hit_and_ordinary_names_do_not(backend: Backend) {
             hit["features"][0]["detail"]
                 .as_str()
                 .unwrap()
-                .contains("sik=sik"),
+                .contains("kim=kim"),
             "{hit}"
         );
         assert_eq!(result["lists"][0]["id"], "un_sc");

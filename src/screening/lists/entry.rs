@@ -420,6 +420,23 @@ pub enum ListFormatError {
     UnknownInput { file: String, hint: &'static str },
 }
 
+/// The text of a UTF-8 list file: a byte-order mark dropped, an empty or
+/// blank file and invalid UTF-8 refused (the XML and JSON lists are
+/// published as UTF-8 only, so anything else is another file or a damaged
+/// download).
+pub(crate) fn utf8_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, ListFormatError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ListFormatError::Empty {
+            file: file.to_owned(),
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|e| ListFormatError::Encoding {
+        file: file.to_owned(),
+        detail: format!("not valid UTF-8: {e}"),
+    })
+}
+
 /// Collapses runs of whitespace (lists wrap long values across lines) and
 /// trims; `None` for an empty result.
 pub(crate) fn clean(s: &str) -> Option<String> {

@@ -10,8 +10,9 @@
 //! with a prefix.
 
 use super::entry::{
-    clean, normalize_country, push_unique, Address, AliasQuality, BirthDate, EntryKind, Gender,
-    Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts, ParseReport, PartialDate,
+    clean, normalize_country, push_unique, utf8_text, Address, AliasQuality, BirthDate, EntryKind,
+    Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts, ParseReport,
+    PartialDate,
 };
 use chrono::NaiveDate;
 use quick_xml::events::{BytesStart, Event};
@@ -29,19 +30,7 @@ type Attrs = Vec<(String, String)>;
 
 /// Parses an FSF 1.1 XML export. `file` names the input in errors.
 pub fn parse_eu_fsf_xml(file: &str, bytes: &[u8]) -> Result<ParseReport, ListFormatError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ListFormatError::Empty {
-            file: file.to_owned(),
-        });
-    }
-    if std::str::from_utf8(bytes).is_err() {
-        // The export is published as UTF-8 only.
-        return Err(ListFormatError::Encoding {
-            file: file.to_owned(),
-            detail: "not valid UTF-8".into(),
-        });
-    }
+    let bytes = utf8_text(file, bytes)?.as_bytes();
 
     let mut report = ParseReport::new(LIST_EU);
     let mut reader = Reader::from_reader(bytes);

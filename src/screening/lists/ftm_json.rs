@@ -9,9 +9,9 @@
 //! two passes over the parsed lines: collect, then merge.
 
 use super::entry::{
-    clean, normalize_country, push_unique, Address, AliasQuality, BirthDate, CryptoAddress,
-    EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts,
-    ParseReport, PartialDate,
+    clean, normalize_country, push_unique, utf8_text, Address, AliasQuality, BirthDate,
+    CryptoAddress, EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError,
+    NameParts, ParseReport, PartialDate,
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -86,16 +86,7 @@ pub fn parse_ftm_json(
     file: &str,
     bytes: &[u8],
 ) -> Result<ParseReport, ListFormatError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ListFormatError::Empty {
-            file: file.to_owned(),
-        });
-    }
-    let text = std::str::from_utf8(bytes).map_err(|e| ListFormatError::Encoding {
-        file: file.to_owned(),
-        detail: format!("not valid UTF-8: {e}"),
-    })?;
+    let text = utf8_text(file, bytes)?;
     let first = text.trim_start().as_bytes().first().copied();
     if first != Some(b'{') {
         return Err(ListFormatError::NotExpectedFormat {

@@ -8,8 +8,9 @@
 //! path-driven reader skips what it does not know instead of failing on it.
 
 use super::entry::{
-    clean, normalize_country, push_unique, Address, AliasQuality, BirthDate, EntryKind, Gender,
-    Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts, ParseReport, PartialDate,
+    clean, normalize_country, push_unique, utf8_text, Address, AliasQuality, BirthDate, EntryKind,
+    Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts, ParseReport,
+    PartialDate,
 };
 use super::ofac_csv::parse_text_date;
 use chrono::NaiveDate;
@@ -26,20 +27,7 @@ const RECORD_DEPTH: usize = 3;
 
 /// Parses the UN consolidated XML. `file` names the input in errors.
 pub fn parse_un_xml(file: &str, bytes: &[u8]) -> Result<ParseReport, ListFormatError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ListFormatError::Empty {
-            file: file.to_owned(),
-        });
-    }
-    if std::str::from_utf8(bytes).is_err() {
-        // The list is published as UTF-8; anything else is a different file
-        // or a damaged download.
-        return Err(ListFormatError::Encoding {
-            file: file.to_owned(),
-            detail: "not valid UTF-8".into(),
-        });
-    }
+    let bytes = utf8_text(file, bytes)?.as_bytes();
 
     let mut report = ParseReport::new(LIST_UN);
     let mut reader = Reader::from_reader(bytes);
