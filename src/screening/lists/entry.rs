@@ -437,6 +437,31 @@ pub(crate) fn utf8_text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, List
     })
 }
 
+/// An XML reader error as a list-format error: after the root element was
+/// seen the file is a truncated or damaged copy of the right format,
+/// before it the file is not that format at all.
+pub(crate) fn xml_error(
+    file: &str,
+    expected: &'static str,
+    saw_root: bool,
+    position: u64,
+    entries: usize,
+    err: impl fmt::Display,
+) -> ListFormatError {
+    if saw_root {
+        ListFormatError::Truncated {
+            file: file.to_owned(),
+            detail: format!("XML error at byte {position} after {entries} entries: {err}"),
+        }
+    } else {
+        ListFormatError::NotExpectedFormat {
+            file: file.to_owned(),
+            expected,
+            detail: format!("XML error at byte {position}: {err}"),
+        }
+    }
+}
+
 /// Collapses runs of whitespace (lists wrap long values across lines) and
 /// trims; `None` for an empty result.
 pub(crate) fn clean(s: &str) -> Option<String> {

@@ -10,9 +10,9 @@
 //! with a prefix.
 
 use super::entry::{
-    clean, normalize_country, push_unique, utf8_text, Address, AliasQuality, BirthDate, EntryKind,
-    Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts, ParseReport,
-    PartialDate,
+    clean, normalize_country, push_unique, utf8_text, xml_error, Address, AliasQuality, BirthDate,
+    EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts,
+    ParseReport, PartialDate,
 };
 use chrono::NaiveDate;
 use quick_xml::events::{BytesStart, Event};
@@ -45,21 +45,14 @@ pub fn parse_eu_fsf_xml(file: &str, bytes: &[u8]) -> Result<ParseReport, ListFor
             Ok(ev) => ev,
             Err(err) => {
                 let pos = reader.buffer_position();
-                return Err(if state.saw_root {
-                    ListFormatError::Truncated {
-                        file: file.to_owned(),
-                        detail: format!(
-                            "XML error at byte {pos} after {} entries: {err}",
-                            report.entries.len()
-                        ),
-                    }
-                } else {
-                    ListFormatError::NotExpectedFormat {
-                        file: file.to_owned(),
-                        expected: FORMAT,
-                        detail: format!("XML error at byte {pos}: {err}"),
-                    }
-                });
+                return Err(xml_error(
+                    file,
+                    FORMAT,
+                    state.saw_root,
+                    pos,
+                    report.entries.len(),
+                    err,
+                ));
             }
         };
         match event {

@@ -8,9 +8,9 @@
 //! path-driven reader skips what it does not know instead of failing on it.
 
 use super::entry::{
-    clean, normalize_country, push_unique, utf8_text, Address, AliasQuality, BirthDate, EntryKind,
-    Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts, ParseReport,
-    PartialDate,
+    clean, normalize_country, push_unique, utf8_text, xml_error, Address, AliasQuality, BirthDate,
+    EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts,
+    ParseReport, PartialDate,
 };
 use super::ofac_csv::parse_text_date;
 use chrono::NaiveDate;
@@ -45,21 +45,14 @@ pub fn parse_un_xml(file: &str, bytes: &[u8]) -> Result<ParseReport, ListFormatE
             Ok(ev) => ev,
             Err(err) => {
                 let pos = reader.buffer_position();
-                return Err(if saw_root {
-                    ListFormatError::Truncated {
-                        file: file.to_owned(),
-                        detail: format!(
-                            "XML error at byte {pos} after {} entries: {err}",
-                            report.entries.len()
-                        ),
-                    }
-                } else {
-                    ListFormatError::NotExpectedFormat {
-                        file: file.to_owned(),
-                        expected: FORMAT,
-                        detail: format!("XML error at byte {pos}: {err}"),
-                    }
-                });
+                return Err(xml_error(
+                    file,
+                    FORMAT,
+                    saw_root,
+                    pos,
+                    report.entries.len(),
+                    err,
+                ));
             }
         };
         match event {
