@@ -462,6 +462,35 @@ pub(crate) fn xml_error(
     }
 }
 
+/// The end-of-input check of a streaming XML parse: the root element must
+/// have been seen, and every element closed (else the download was cut).
+pub(crate) fn xml_finish(
+    file: &str,
+    expected: &'static str,
+    root: &str,
+    saw_root: bool,
+    open_elements: &[String],
+    entries: usize,
+) -> Result<(), ListFormatError> {
+    if !saw_root {
+        return Err(ListFormatError::NotExpectedFormat {
+            file: file.to_owned(),
+            expected,
+            detail: format!("no {root} element"),
+        });
+    }
+    if !open_elements.is_empty() {
+        return Err(ListFormatError::Truncated {
+            file: file.to_owned(),
+            detail: format!(
+                "the file ends inside <{}> after {entries} entries",
+                open_elements.join("/")
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Collapses runs of whitespace (lists wrap long values across lines) and
 /// trims; `None` for an empty result.
 pub(crate) fn clean(s: &str) -> Option<String> {

@@ -10,9 +10,9 @@
 //! with a prefix.
 
 use super::entry::{
-    clean, normalize_country, push_unique, utf8_text, xml_error, Address, AliasQuality, BirthDate,
-    EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts,
-    ParseReport, PartialDate,
+    clean, normalize_country, push_unique, utf8_text, xml_error, xml_finish, Address, AliasQuality,
+    BirthDate, EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError,
+    NameParts, ParseReport, PartialDate,
 };
 use chrono::NaiveDate;
 use quick_xml::events::{BytesStart, Event};
@@ -93,23 +93,14 @@ pub fn parse_eu_fsf_xml(file: &str, bytes: &[u8]) -> Result<ParseReport, ListFor
         buf.clear();
     }
 
-    if !state.saw_root {
-        return Err(ListFormatError::NotExpectedFormat {
-            file: file.to_owned(),
-            expected: FORMAT,
-            detail: "no export element".into(),
-        });
-    }
-    if !stack.is_empty() {
-        return Err(ListFormatError::Truncated {
-            file: file.to_owned(),
-            detail: format!(
-                "the file ends inside <{}> after {} entries",
-                stack.join("/"),
-                report.entries.len()
-            ),
-        });
-    }
+    xml_finish(
+        file,
+        FORMAT,
+        "export",
+        state.saw_root,
+        &stack,
+        report.entries.len(),
+    )?;
     Ok(report)
 }
 

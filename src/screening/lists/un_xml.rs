@@ -8,9 +8,9 @@
 //! path-driven reader skips what it does not know instead of failing on it.
 
 use super::entry::{
-    clean, normalize_country, push_unique, utf8_text, xml_error, Address, AliasQuality, BirthDate,
-    EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError, NameParts,
-    ParseReport, PartialDate,
+    clean, normalize_country, push_unique, utf8_text, xml_error, xml_finish, Address, AliasQuality,
+    BirthDate, EntryKind, Gender, Identifier, IdentifierKind, ListEntry, ListFormatError,
+    NameParts, ParseReport, PartialDate,
 };
 use super::ofac_csv::parse_text_date;
 use chrono::NaiveDate;
@@ -96,23 +96,14 @@ pub fn parse_un_xml(file: &str, bytes: &[u8]) -> Result<ParseReport, ListFormatE
         buf.clear();
     }
 
-    if !saw_root {
-        return Err(ListFormatError::NotExpectedFormat {
-            file: file.to_owned(),
-            expected: FORMAT,
-            detail: "no CONSOLIDATED_LIST element".into(),
-        });
-    }
-    if !stack.is_empty() {
-        return Err(ListFormatError::Truncated {
-            file: file.to_owned(),
-            detail: format!(
-                "the file ends inside <{}> after {} entries",
-                stack.join("/"),
-                report.entries.len()
-            ),
-        });
-    }
+    xml_finish(
+        file,
+        FORMAT,
+        "CONSOLIDATED_LIST",
+        saw_root,
+        &stack,
+        report.entries.len(),
+    )?;
     Ok(report)
 }
 
