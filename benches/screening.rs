@@ -31,8 +31,8 @@ use hirevet::screening::screen::{screen, Subject, SubjectKind, Thresholds};
 type Lists = BTreeMap<String, Arc<LiveList>>;
 
 fn live(list_id: &str, entries: Vec<ListEntry>) -> Arc<LiveList> {
-    Arc::new(LiveList {
-        meta: SnapshotMeta {
+    Arc::new(LiveList::new(
+        SnapshotMeta {
             snapshot_id: list_id.into(),
             list_id: list_id.into(),
             version: "bench".into(),
@@ -41,8 +41,8 @@ fn live(list_id: &str, entries: Vec<ListEntry>) -> Arc<LiveList> {
             loaded_at: 0,
             entry_count: entries.len(),
         },
-        entries: Arc::new(entries),
-    })
+        entries,
+    ))
 }
 
 fn read(rel: &str) -> Option<(String, Vec<u8>)> {

@@ -134,25 +134,6 @@ pub async fn create(
             detail: "no sanctions list is loaded yet; see GET /v1/lists".into(),
         });
     }
-    let thresholds = state.screening;
-    let index_subject = subject.clone();
-    let live_for_search = live.clone();
-    let wanted = lists.clone();
-    let hits = web::block(move || {
-        screen(
-            &live_for_search.index,
-            &index_subject,
-            wanted.as_deref(),
-            thresholds,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?;
-    let decision = match hits.iter().map(|h| h.band).max() {
-        Some(Band::Strong) => "strong_match",
-        Some(Band::Review) => "potential_match",
-        None => "no_match",
-    };
     let lists_json: Vec<Value> = used
         .iter()
         .map(|l| {
@@ -164,6 +145,15 @@ pub async fn create(
             })
         })
         .collect();
+    let thresholds = state.screening;
+    let hits = web::block(move || screen(&live.index, &subject, lists.as_deref(), thresholds))
+        .await
+        .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?;
+    let decision = match hits.iter().map(|h| h.band).max() {
+        Some(Band::Strong) => "strong_match",
+        Some(Band::Review) => "potential_match",
+        None => "no_match",
+    };
     Ok(HttpResponse::Ok().json(json!({
         "decision": decision,
         "lists": lists_json,

@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::fetch::{FetchOutcome, Fetcher};
 use crate::config::{ListSource, ListsConfig};
-use crate::screening::lists::{EntryKind, ListDiff, ListEntry, LiveList, LiveLists, ParseReport};
+use crate::screening::lists::{ListDiff, ListEntry, LiveList, LiveLists, ParseReport};
 use crate::store::lists::{NewSnapshot, SnapshotRecord};
 use crate::store::{format_micros, now_micros, Store, StoreError};
 
@@ -102,16 +102,6 @@ fn content_sha256(files: &[(String, Vec<u8>)]) -> String {
     hex::encode(hasher.finalize())
 }
 
-fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::Person => "person",
-        EntryKind::Organization => "organization",
-        EntryKind::Vessel => "vessel",
-        EntryKind::Aircraft => "aircraft",
-        EntryKind::Other => "other",
-    }
-}
-
 fn report_json(report: &ParseReport, diff: Option<&ListDiff>) -> serde_json::Value {
     json!({
         "rows_read": report.rows_read,
@@ -162,10 +152,7 @@ impl ListService {
                 .store
                 .snapshot_entries(&record.meta.snapshot_id)
                 .await?;
-            fresh.push(LiveList {
-                meta: record.meta,
-                entries: Arc::new(entries),
-            });
+            fresh.push(LiveList::new(record.meta, entries));
         }
         let loaded = fresh.len();
         if loaded > 0 {
@@ -304,11 +291,8 @@ impl ListService {
         tracing::info!(list = %source.id, version = %record.meta.version,
             entries = report.entries.len(), added = diff.added.len(),
             removed = diff.removed.len(), changed = diff.changed.len(), "list version live");
-        self.publish(vec![LiveList {
-            meta: record.meta,
-            entries: Arc::new(report.entries),
-        }])
-        .await?;
+        self.publish(vec![LiveList::new(record.meta, report.entries)])
+            .await?;
         Ok(outcome)
     }
 
@@ -350,11 +334,8 @@ impl ListService {
             removed: diff.removed.len(),
             changed: diff.changed.len(),
         };
-        self.publish(vec![LiveList {
-            meta: earlier.meta,
-            entries: Arc::new(entries),
-        }])
-        .await?;
+        self.publish(vec![LiveList::new(earlier.meta, entries)])
+            .await?;
         Ok(outcome)
     }
 
@@ -470,15 +451,9 @@ impl ListService {
                 source_version: list.and_then(|l| l.meta.source_version.clone()),
                 loaded_at: list.map(|l| format_micros(l.meta.loaded_at)),
                 age_seconds: age,
-                entries: list.map(|l| {
-                    let mut by_kind = BTreeMap::new();
-                    for entry in l.entries.iter() {
-                        *by_kind.entry(kind_name(entry.kind)).or_insert(0) += 1;
-                    }
-                    EntryCounts {
-                        total: l.entries.len(),
-                        by_kind,
-                    }
+                entries: list.map(|l| EntryCounts {
+                    total: l.entries.len(),
+                    by_kind: l.kind_counts.clone(),
                 }),
                 last_checked_at: state.last_attempt_at.map(format_micros),
                 last_error: match (failed_last, state.last_error, state.last_error_at) {

@@ -283,7 +283,7 @@ pub fn screen(
                 features.push(feature(
                     "kind",
                     -0.3,
-                    format!("the list entry is a {:?}", entry.kind).to_lowercase(),
+                    format!("the list entry is a {}", entry.kind.as_str()),
                 ));
             }
             if let Some(dob) = subject.date_of_birth {

@@ -63,6 +63,30 @@ macro_rules! both_backends {
     };
 }
 
+/// Runs each listed `async fn name(backend: Backend)` once per backend, for
+/// tests that set up their app themselves.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($($name:ident),+ $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Sqlite).await;
+                }
+            )+
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::harness::Backend::Postgres).await;
+                }
+            )+
+        }
+    };
+}
+
 /// Where a test's database lives, kept across a restart.
 enum Database {
     Sqlite {

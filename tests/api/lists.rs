@@ -221,16 +221,6 @@ async fn bad_versions_are_rejected_and_the_live_one_stays(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_bad_versions_are_rejected_and_the_live_one_stays() {
-    bad_versions_are_rejected_and_the_live_one_stays(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_bad_versions_are_rejected_and_the_live_one_stays() {
-    bad_versions_are_rejected_and_the_live_one_stays(Backend::Postgres).await;
-}
-
 fn sanctions_dir(name: &str) -> Option<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/data/sanctions")
@@ -412,16 +402,6 @@ async fn ofac_diff_matches_an_independent_count(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_ofac_diff_matches_an_independent_count() {
-    ofac_diff_matches_an_independent_count(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_ofac_diff_matches_an_independent_count() {
-    ofac_diff_matches_an_independent_count(Backend::Postgres).await;
-}
-
 both_backends! {
     async fn lists_api_needs_credentials_and_refresh_needs_admin(app) {
         let response = app.client.get(app.url("/v1/lists")).send().await.unwrap();
@@ -473,16 +453,6 @@ async fn scheduler_loads_due_sources_and_readiness_follows(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_scheduler_loads_due_sources_and_readiness_follows() {
-    scheduler_loads_due_sources_and_readiness_follows(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_scheduler_loads_due_sources_and_readiness_follows() {
-    scheduler_loads_due_sources_and_readiness_follows(Backend::Postgres).await;
-}
-
 async fn stale_and_missing_lists_fail_readiness_when_required(backend: Backend) {
     let publisher = Publisher::start(un_xml(20)).await;
     let url = publisher.url.clone();
@@ -525,12 +495,9 @@ async fn stale_and_missing_lists_fail_readiness_when_required(backend: Backend) 
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_stale_and_missing_lists_fail_readiness_when_required() {
-    stale_and_missing_lists_fail_readiness_when_required(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_stale_and_missing_lists_fail_readiness_when_required() {
-    stale_and_missing_lists_fail_readiness_when_required(Backend::Postgres).await;
-}
+crate::on_each_backend!(
+    bad_versions_are_rejected_and_the_live_one_stays,
+    ofac_diff_matches_an_independent_count,
+    scheduler_loads_due_sources_and_readiness_follows,
+    stale_and_missing_lists_fail_readiness_when_required
+);

@@ -117,16 +117,6 @@ async fn korean_spellings_hit_and_ordinary_names_do_not(backend: Backend) {
     app.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_korean_spellings_hit_and_ordinary_names_do_not() {
-    korean_spellings_hit_and_ordinary_names_do_not(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn postgres_korean_spellings_hit_and_ordinary_names_do_not() {
-    korean_spellings_hit_and_ordinary_names_do_not(Backend::Postgres).await;
-}
-
 both_backends! {
     async fn screening_needs_lists_scope_and_valid_subjects(app) {
         let (_, key) = app.tenant_with_key(&["screenings"]).await;
@@ -151,3 +141,5 @@ both_backends! {
         assert_eq!(problem["errors"][0]["field"], "subject");
     }
 }
+
+crate::on_each_backend!(korean_spellings_hit_and_ordinary_names_do_not);

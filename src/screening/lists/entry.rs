@@ -26,6 +26,18 @@ pub enum EntryKind {
     Other,
 }
 
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntryKind::Person => "person",
+            EntryKind::Organization => "organization",
+            EntryKind::Vessel => "vessel",
+            EntryKind::Aircraft => "aircraft",
+            EntryKind::Other => "other",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AliasQuality {

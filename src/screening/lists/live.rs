@@ -30,6 +30,23 @@ pub struct LiveList {
     pub meta: SnapshotMeta,
     /// Shared so a diff against the live version needs no copy.
     pub entries: Arc<Vec<ListEntry>>,
+    /// Entries per kind, counted once here rather than on every status or
+    /// readiness request.
+    pub kind_counts: BTreeMap<&'static str, usize>,
+}
+
+impl LiveList {
+    pub fn new(meta: SnapshotMeta, entries: Vec<ListEntry>) -> LiveList {
+        let mut kind_counts = BTreeMap::new();
+        for entry in &entries {
+            *kind_counts.entry(entry.kind.as_str()).or_insert(0) += 1;
+        }
+        LiveList {
+            meta,
+            entries: Arc::new(entries),
+            kind_counts,
+        }
+    }
 }
 
 /// All live lists and their index, as of one instant.
