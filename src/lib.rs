@@ -6,6 +6,7 @@ pub mod app;
 pub mod config;
 pub mod domain;
 pub mod http;
+pub mod indicators;
 pub mod jobs;
 pub mod observability;
 pub mod screening;

@@ -5,6 +5,7 @@ pub mod access;
 pub mod candidate;
 pub mod countries;
 pub mod fields;
+pub mod osquery;
 pub mod values;
 
 pub use candidate::CandidateData;

@@ -1,0 +1,8 @@
+//! Device and network indicators of IT-worker schemes: remote-access tools,
+//! IP-KVM hardware, IP intelligence, consistency of the claimed location with
+//! what the device shows, and linkage between candidates. Every finding is a
+//! [`Signal`]. Nothing here knows HTTP or SQL.
+
+pub mod signal;
+
+pub use signal::{Category, Severity, Signal};
