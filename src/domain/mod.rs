@@ -6,6 +6,7 @@ pub mod candidate;
 pub mod countries;
 pub mod fields;
 pub mod osquery;
+pub mod telemetry;
 pub mod values;
 
 pub use candidate::CandidateData;

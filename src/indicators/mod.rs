@@ -3,6 +3,7 @@
 //! what the device shows, and linkage between candidates. Every finding is a
 //! [`Signal`]. Nothing here knows HTTP or SQL.
 
+pub mod consistency;
 pub mod signal;
 
 pub use signal::{Category, Severity, Signal};
