@@ -7,11 +7,15 @@ use std::sync::Arc;
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::{middleware, web, App, HttpServer};
 use anyhow::Context;
+use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::http::auth::JwtVerifier;
+use crate::jobs::indicator_refresh::IndicatorService;
 use crate::jobs::list_refresh::ListService;
+use crate::jobs::outbox::OutboxWorker;
 use crate::observability::{self, Metrics};
+use crate::risk::Policy;
 use crate::screening::lists::LiveLists;
 use crate::screening::screen::Thresholds;
 use crate::store::Store;
@@ -21,14 +25,21 @@ pub struct AppState {
     pub store: Store,
     pub jwt: Option<JwtVerifier>,
     pub lists: Arc<ListService>,
+    pub indicators: Arc<IndicatorService>,
     pub screening: Thresholds,
+    /// The service-wide policy (tenants may save their own).
+    pub policy: Arc<Policy>,
+    pub public_base_url: String,
+    pub allow_private_targets: bool,
+    /// Wakes the delivery worker when new outbox items are committed.
+    pub outbox_wakeup: Arc<Notify>,
 }
 
 pub struct Application {
     server: Server,
     addr: SocketAddr,
     store: Store,
-    scheduler: tokio::task::JoinHandle<()>,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -57,11 +68,37 @@ impl Application {
             .await
             .context("loading the live sanctions lists")?;
         tracing::info!(lists = loaded, "live sanctions lists loaded");
-        let scheduler = tokio::spawn(lists.clone().run_scheduler());
+        let mut background = vec![tokio::spawn(lists.clone().run_scheduler())];
+        let indicators =
+            Arc::new(IndicatorService::new(config.indicators.clone()).map_err(anyhow::Error::msg)?);
+        indicators.refresh_all(true).await;
+        if config.indicators.auto_refresh {
+            background.push(tokio::spawn(indicators.clone().run_scheduler()));
+        }
+        let policy = match &config.policy_path {
+            None => Policy::builtin(),
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading the policy file {path}"))?;
+                Policy::from_toml(&text).map_err(|e| anyhow::anyhow!("policy file {path}: {e}"))?
+            }
+        };
+        let outbox_wakeup = Arc::new(Notify::new());
+        if config.notify.deliver {
+            let worker =
+                OutboxWorker::new(store.clone(), config.notify.clone(), outbox_wakeup.clone())
+                    .map_err(anyhow::Error::msg)?;
+            background.push(tokio::spawn(worker.run()));
+        }
         let state = web::Data::new(AppState {
             store: store.clone(),
             jwt,
             lists,
+            indicators,
+            policy: Arc::new(policy),
+            public_base_url: config.notify.public_base_url.clone(),
+            allow_private_targets: config.notify.allow_private_targets,
+            outbox_wakeup,
             screening: config.screening,
         });
         let metrics = web::Data::new(Metrics::default());
@@ -85,7 +122,7 @@ impl Application {
             server: server.run(),
             addr,
             store,
-            scheduler,
+            background,
         })
     }
 
@@ -101,7 +138,9 @@ impl Application {
     /// Serves until stopped, then closes the database pool.
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.scheduler.abort();
+        for task in &self.background {
+            task.abort();
+        }
         self.store.close().await;
         result
     }

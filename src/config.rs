@@ -11,6 +11,8 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
+use crate::indicators::feeds::FeedKind;
+use crate::notify::email::{SmtpConfig, SmtpSecurity};
 use crate::screening::lists::{GatePolicy, ListFormat};
 use crate::screening::screen::Thresholds;
 
@@ -35,6 +37,292 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub lists: ListsSettings,
     pub screening: ScreeningSettings,
+    pub indicators: IndicatorsSettings,
+    pub risk: RiskSettings,
+    pub notify: NotifySettings,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RiskSettings {
+    /// A policy file replacing `policy/default.toml` for every tenant
+    /// that has not saved its own.
+    pub policy_path: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NotifySettings {
+    /// Where analysts reach this service; alert emails link to its console.
+    pub public_base_url: String,
+    /// Deliver webhooks to private and loopback addresses (tests, labs).
+    pub allow_private_targets: bool,
+    /// Run the delivery worker in this process.
+    pub deliver: bool,
+    pub poll_interval_ms: u64,
+    /// First retry delay; each later one doubles, up to `retry_max_delay_secs`.
+    pub retry_base_ms: u64,
+    pub retry_max_delay_secs: u64,
+    /// Attempts before an event is given up (the defaults span ~3 days).
+    pub max_attempts: u32,
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl Default for NotifySettings {
+    fn default() -> Self {
+        NotifySettings {
+            public_base_url: "http://localhost:8080".into(),
+            allow_private_targets: false,
+            deliver: true,
+            poll_interval_ms: 1000,
+            retry_base_ms: 60_000,
+            retry_max_delay_secs: 6 * 3600,
+            max_attempts: 20,
+            smtp: None,
+        }
+    }
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// `none`, `starttls` or `tls`.
+    #[serde(default = "default_smtp_security")]
+    pub security: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    pub from: String,
+    #[serde(default = "default_smtp_timeout")]
+    pub timeout_secs: u64,
+}
+
+impl std::fmt::Debug for SmtpSettings {
+    // The password must never reach a log line through a `{:?}`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+fn default_smtp_security() -> String {
+    "starttls".into()
+}
+
+fn default_smtp_timeout() -> u64 {
+    20
+}
+
+/// Validated delivery settings.
+#[derive(Debug, Clone)]
+pub struct NotifyConfig {
+    pub public_base_url: String,
+    pub allow_private_targets: bool,
+    pub deliver: bool,
+    pub poll_interval: Duration,
+    pub retry_base: Duration,
+    pub retry_max_delay: Duration,
+    pub max_attempts: u32,
+    pub smtp: Option<SmtpConfig>,
+}
+
+impl NotifyConfig {
+    /// When to try again after `attempts` failures, or `None` to give up.
+    pub fn retry_delay(&self, attempts: u32) -> Option<Duration> {
+        if attempts >= self.max_attempts {
+            return None;
+        }
+        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(30));
+        Some(
+            self.retry_base
+                .saturating_mul(factor)
+                .min(self.retry_max_delay),
+        )
+    }
+}
+
+impl NotifySettings {
+    fn validate(self) -> Result<NotifyConfig, ConfigError> {
+        url::Url::parse(&self.public_base_url)
+            .map_err(|_| invalid("notify.public_base_url", "must be an absolute URL"))?;
+        if self.max_attempts == 0 || self.poll_interval_ms == 0 {
+            return Err(invalid(
+                "notify.max_attempts",
+                "and notify.poll_interval_ms must be at least 1",
+            ));
+        }
+        let smtp = self
+            .smtp
+            .map(|s| {
+                let security = match s.security.as_str() {
+                    "none" => SmtpSecurity::None,
+                    "starttls" => SmtpSecurity::StartTls,
+                    "tls" => SmtpSecurity::Tls,
+                    other => {
+                        return Err(invalid(
+                            "notify.smtp.security",
+                            format!("must be none, starttls or tls (got {other:?})"),
+                        ))
+                    }
+                };
+                if !s.from.contains('@') {
+                    return Err(invalid("notify.smtp.from", "must be an email address"));
+                }
+                Ok(SmtpConfig {
+                    host: s.host,
+                    port: s.port,
+                    security,
+                    username: s.username,
+                    password: s.password,
+                    from: s.from,
+                    timeout: Duration::from_secs(s.timeout_secs.max(1)),
+                })
+            })
+            .transpose()?;
+        Ok(NotifyConfig {
+            public_base_url: self.public_base_url,
+            allow_private_targets: self.allow_private_targets,
+            deliver: self.deliver,
+            poll_interval: Duration::from_millis(self.poll_interval_ms),
+            retry_base: Duration::from_millis(self.retry_base_ms),
+            retry_max_delay: Duration::from_secs(self.retry_max_delay_secs),
+            max_attempts: self.max_attempts,
+            smtp,
+        })
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndicatorsSettings {
+    /// Fetch the configured feeds in the background while serving.
+    pub auto_refresh: bool,
+    pub refresh_interval_hours: u64,
+    pub fetch_timeout_secs: u64,
+    pub max_download_bytes: u64,
+    /// Two candidates seen on one public IP link only within this window.
+    pub ip_link_window_days: u64,
+    /// Feeds that extend the curated defaults in `indicators/`.
+    pub feeds: Vec<FeedSettings>,
+}
+
+impl Default for IndicatorsSettings {
+    fn default() -> Self {
+        IndicatorsSettings {
+            auto_refresh: true,
+            refresh_interval_hours: 24,
+            fetch_timeout_secs: 120,
+            max_download_bytes: 256 * 1024 * 1024,
+            ip_link_window_days: 30,
+            feeds: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedSettings {
+    pub id: String,
+    /// One of [`FeedKind::names`].
+    pub kind: String,
+    /// URLs (`https://`, `http://`, `file://`) or paths.
+    pub locations: Vec<String>,
+    /// For `ip_country` feeds: the ISO country the prefixes belong to.
+    #[serde(default)]
+    pub country: Option<String>,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+/// A configured indicator feed.
+#[derive(Debug, Clone)]
+pub struct IndicatorFeed {
+    pub id: String,
+    pub kind: FeedKind,
+    pub locations: Vec<String>,
+    pub country: Option<String>,
+    pub enabled: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct IndicatorsConfig {
+    pub auto_refresh: bool,
+    pub refresh_interval: Duration,
+    pub fetch_timeout: Duration,
+    pub max_download_bytes: u64,
+    pub ip_link_window: Duration,
+    pub feeds: Vec<IndicatorFeed>,
+}
+
+impl IndicatorsSettings {
+    fn validate(self) -> Result<IndicatorsConfig, ConfigError> {
+        if self.refresh_interval_hours == 0 || self.fetch_timeout_secs == 0 {
+            return Err(invalid(
+                "indicators.refresh_interval_hours",
+                "and indicators.fetch_timeout_secs must be at least 1",
+            ));
+        }
+        let mut feeds: Vec<IndicatorFeed> = Vec::new();
+        for feed in self.feeds {
+            if feed.id.is_empty() || feeds.iter().any(|f| f.id == feed.id) {
+                return Err(invalid(
+                    "indicators.feeds.id",
+                    format!("must be unique and not empty (got {:?})", feed.id),
+                ));
+            }
+            let kind = FeedKind::parse(&feed.kind).ok_or_else(|| {
+                invalid(
+                    "indicators.feeds.kind",
+                    format!(
+                        "of feed {:?} must be one of {} (got {:?})",
+                        feed.id,
+                        FeedKind::names(),
+                        feed.kind
+                    ),
+                )
+            })?;
+            let country = feed.country.map(|c| c.to_ascii_uppercase());
+            if kind == FeedKind::IpCountry
+                && !country
+                    .as_deref()
+                    .is_some_and(crate::domain::countries::is_country_code)
+            {
+                return Err(invalid(
+                    "indicators.feeds.country",
+                    format!("of feed {:?} must be an ISO 3166 country code", feed.id),
+                ));
+            }
+            if feed.locations.is_empty() {
+                return Err(invalid(
+                    "indicators.feeds.locations",
+                    format!("of feed {:?} must name at least one URL or path", feed.id),
+                ));
+            }
+            feeds.push(IndicatorFeed {
+                id: feed.id,
+                kind,
+                locations: feed.locations,
+                country,
+                enabled: feed.enabled,
+            });
+        }
+        Ok(IndicatorsConfig {
+            auto_refresh: self.auto_refresh,
+            refresh_interval: Duration::from_secs(self.refresh_interval_hours * 3600),
+            fetch_timeout: Duration::from_secs(self.fetch_timeout_secs),
+            max_download_bytes: self.max_download_bytes,
+            ip_link_window: Duration::from_secs(self.ip_link_window_days * 86_400),
+            feeds,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -196,6 +484,9 @@ impl Default for Settings {
             auth: AuthSettings::default(),
             lists: ListsSettings::default(),
             screening: ScreeningSettings::default(),
+            indicators: IndicatorsSettings::default(),
+            risk: RiskSettings::default(),
+            notify: NotifySettings::default(),
         }
     }
 }
@@ -296,6 +587,8 @@ impl Settings {
         }
         let jwt = self.auth.validate()?;
         let lists = self.lists.validate()?;
+        let indicators = self.indicators.validate()?;
+        let notify = self.notify.validate()?;
         let (review, strong) = (
             self.screening.review_threshold,
             self.screening.strong_threshold,
@@ -316,6 +609,9 @@ impl Settings {
             log_level: self.log_level,
             jwt,
             lists,
+            indicators,
+            notify,
+            policy_path: self.risk.policy_path,
             screening: Thresholds { review, strong },
         })
     }
@@ -497,6 +793,10 @@ pub struct Config {
     /// `None` when analyst JWTs are not configured: only API keys work then.
     pub jwt: Option<JwtConfig>,
     pub lists: ListsConfig,
+    pub indicators: IndicatorsConfig,
+    pub notify: NotifyConfig,
+    /// `None`: the built-in `policy/default.toml`.
+    pub policy_path: Option<String>,
     pub screening: Thresholds,
 }
 

@@ -8,6 +8,8 @@ pub mod domain;
 pub mod http;
 pub mod indicators;
 pub mod jobs;
+pub mod notify;
 pub mod observability;
+pub mod risk;
 pub mod screening;
 pub mod store;

@@ -6,6 +6,7 @@ pub mod candidate;
 pub mod countries;
 pub mod fields;
 pub mod osquery;
+pub mod settings;
 pub mod telemetry;
 pub mod values;
 

@@ -8,6 +8,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
+use super::assessments::assess_after_write;
 use super::auth::Principal;
 use super::errors::ApiError;
 use super::idempotency::Idempotency;
@@ -15,6 +16,8 @@ use super::pagination::{encode_cursor, parse_cursor, parse_limit};
 use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::{CandidateData, FieldErrors};
+use crate::risk::assess::Trigger;
+use crate::risk::events::assessment_json;
 use crate::store::{format_micros, CandidateRecord, CreateOutcome};
 
 /// The API form of a candidate: ids and timestamps around its data, or a
@@ -83,7 +86,12 @@ pub async fn create(
             })
         }
     };
-    let response = candidate_json(&record);
+    let mut response = candidate_json(&record);
+    response["assessment"] = if status == StatusCode::CREATED {
+        assess_after_write(&state, tenant, record.id, &data, Trigger::CandidateCreated).await
+    } else {
+        latest_assessment(&state, tenant, record.id).await?
+    };
     if let Some(idem) = &idempotency {
         idem.remember(&state.store, tenant, status, &response, Some(record.id))
             .await?;
@@ -105,7 +113,25 @@ pub async fn get(
         .get_candidate(principal.tenant_id, id)
         .await?
         .ok_or_else(not_found)?;
-    Ok(HttpResponse::Ok().json(candidate_json(&record)))
+    let mut out = candidate_json(&record);
+    if record.data.is_some() {
+        out["assessment"] = latest_assessment(&state, principal.tenant_id, id).await?;
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// The latest assessment as the API shows it, or `null`.
+async fn latest_assessment(
+    state: &AppState,
+    tenant: Uuid,
+    candidate: Uuid,
+) -> Result<Value, ApiError> {
+    Ok(state
+        .store
+        .latest_assessment(tenant, candidate)
+        .await?
+        .map(|a| assessment_json(&a))
+        .unwrap_or(Value::Null))
 }
 
 pub async fn list(
@@ -182,15 +208,27 @@ pub async fn patch(
     let mut merged = data.to_value();
     merge_patch(&mut merged, &body);
     let updated = CandidateData::parse(&merged).map_err(ApiError::Validation)?;
-    let record = if &updated == data {
-        current
+    let (record, assessment) = if &updated == data {
+        let latest = latest_assessment(&state, principal.tenant_id, id).await?;
+        (current, latest)
     } else {
-        state
+        let record = state
             .store
             .update_candidate(principal.tenant_id, id, current.revision, &updated)
-            .await?
+            .await?;
+        let assessment = assess_after_write(
+            &state,
+            principal.tenant_id,
+            id,
+            &updated,
+            Trigger::CandidateUpdated,
+        )
+        .await;
+        (record, assessment)
     };
-    Ok(HttpResponse::Ok().json(candidate_json(&record)))
+    let mut out = candidate_json(&record);
+    out["assessment"] = assessment;
+    Ok(HttpResponse::Ok().json(out))
 }
 
 pub async fn erase(

@@ -3,14 +3,19 @@
 //! or engine, encode. The route table is also what the OpenAPI test checks
 //! the spec against, so the two cannot drift apart unnoticed.
 
+mod assessments;
 pub mod auth;
 mod candidates;
 pub mod errors;
 mod health;
 mod idempotency;
+mod indicators;
 mod lists;
 mod pagination;
 mod screenings;
+mod settings;
+mod telemetry;
+mod webhooks;
 
 use actix_web::{mime, web, HttpResponse, Route};
 
@@ -46,6 +51,66 @@ fn api_routes() -> Vec<(&'static str, Vec<(&'static str, Route)>)> {
             "/v1/lists/refresh",
             vec![("post", web::post().to(lists::refresh))],
         ),
+        (
+            "/v1/candidates/{id}/telemetry",
+            vec![
+                ("post", web::post().to(telemetry::create)),
+                ("get", web::get().to(telemetry::list)),
+            ],
+        ),
+        (
+            "/v1/candidates/{id}/telemetry/{report_id}",
+            vec![("get", web::get().to(telemetry::get))],
+        ),
+        (
+            "/v1/indicators",
+            vec![("get", web::get().to(indicators::list))],
+        ),
+        (
+            "/v1/indicators/refresh",
+            vec![("post", web::post().to(indicators::refresh))],
+        ),
+        (
+            "/v1/candidates/{id}/assessments",
+            vec![
+                ("post", web::post().to(assessments::create)),
+                ("get", web::get().to(assessments::list)),
+            ],
+        ),
+        (
+            "/v1/webhooks",
+            vec![
+                ("post", web::post().to(webhooks::create)),
+                ("get", web::get().to(webhooks::list)),
+            ],
+        ),
+        (
+            "/v1/webhooks/{id}",
+            vec![
+                ("get", web::get().to(webhooks::get)),
+                ("patch", web::patch().to(webhooks::patch)),
+                ("delete", web::delete().to(webhooks::delete)),
+            ],
+        ),
+        (
+            "/v1/webhooks/{id}/rotate-secret",
+            vec![("post", web::post().to(webhooks::rotate_secret))],
+        ),
+        (
+            "/v1/webhooks/{id}/deliveries",
+            vec![("get", web::get().to(webhooks::deliveries))],
+        ),
+        (
+            "/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver",
+            vec![("post", web::post().to(webhooks::redeliver))],
+        ),
+        (
+            "/v1/settings",
+            vec![
+                ("get", web::get().to(settings::get)),
+                ("put", web::put().to(settings::put)),
+            ],
+        ),
     ]
 }
 
@@ -77,6 +142,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, json_body_limit: usize) {
         }));
     for (path, methods) in api_routes() {
         let mut resource = web::resource(path).default_service(web::to(method_not_allowed));
+        if path.ends_with("/telemetry") {
+            resource = resource.app_data(json_config(
+                telemetry::TELEMETRY_BODY_LIMIT.max(json_body_limit),
+            ));
+        }
         for (_, route) in methods {
             resource = resource.route(route);
         }

@@ -1,7 +1,7 @@
 //! Does the device fit the place the candidate claims to live? Compares the
 //! claimed country and time zone with the browser's and the system's clock,
 //! the browser's languages and keyboard layouts, and looks for virtual
-//! machines. The IP side of the same question lives in `network_signals`.
+//! machines. The IP side of the same question lives in `ip_signals`.
 //!
 //! The rules are deliberately forgiving where honest people differ (a
 //! neighbouring country's zone at the same offset, English plus a heritage
@@ -252,19 +252,21 @@ pub fn language_signals(claim: &ClaimedPlace, t: &Telemetry) -> Vec<Signal> {
             raise(Severity::High);
             evidence.push(json!({"language": tag, "position": i}));
         } else if let Some(family) = language_family(tag).filter(|f| foreign(f)) {
-            // A heritage language behind English is common and says little.
-            raise(if i == 0 {
-                Severity::Medium
-            } else {
-                Severity::Low
-            });
-            evidence.push(json!({"language": tag, "family": family, "position": i}));
+            // Only the preferred language counts: a heritage language
+            // behind English is common among honest candidates.
+            if i == 0 {
+                raise(Severity::Medium);
+                evidence.push(json!({"language": tag, "family": family, "position": i}));
+            }
         }
     }
-    for layout in &browser.keyboard_layouts {
-        if let Some(family) = language_family(layout).filter(|f| foreign(f)) {
-            raise(Severity::Low);
-            evidence.push(json!({"keyboard_layout": layout, "family": family}));
+    // Keyboard layouts only support a language finding; alone they say as
+    // little as a secondary language.
+    if severity.is_some() {
+        for layout in &browser.keyboard_layouts {
+            if let Some(family) = language_family(layout).filter(|f| foreign(f)) {
+                evidence.push(json!({"keyboard_layout": layout, "family": family}));
+            }
         }
     }
     let Some(severity) = severity else {
@@ -449,7 +451,7 @@ mod tests {
     }
 
     #[test]
-    fn ko_kp_language_is_high_and_heritage_language_behind_english_is_low() {
+    fn ko_kp_language_is_high_and_heritage_language_behind_english_is_nothing() {
         let s = language_signals(
             &us(),
             &telemetry(json!({"browser": {"languages": ["en-US", "ko-KP"]}})),
@@ -460,9 +462,11 @@ mod tests {
         );
         let s = language_signals(
             &us(),
-            &telemetry(json!({"browser": {"languages": ["en-US", "ko-KR"]}})),
+            &telemetry(
+                json!({"browser": {"languages": ["en-US", "ko-KR"], "keyboard_layouts": ["00000412"]}}),
+            ),
         );
-        assert_eq!(s[0].severity, Severity::Low);
+        assert!(s.is_empty(), "{s:?}");
         let s = language_signals(
             &us(),
             &telemetry(

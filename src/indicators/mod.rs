@@ -4,6 +4,14 @@
 //! [`Signal`]. Nothing here knows HTTP or SQL.
 
 pub mod consistency;
+pub mod feeds;
+pub mod ip_signals;
+pub mod kvm;
+pub mod linkage;
+pub mod network;
+pub mod rmm;
+pub mod set;
 pub mod signal;
 
+pub use set::IndicatorSet;
 pub use signal::{Category, Severity, Signal};

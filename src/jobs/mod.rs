@@ -2,4 +2,6 @@
 //! lists on a schedule (and, later, the outbox and re-screening).
 
 pub mod fetch;
+pub mod indicator_refresh;
 pub mod list_refresh;
+pub mod outbox;

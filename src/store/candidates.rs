@@ -6,8 +6,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
+use super::telemetry::{write_keys, KeySource};
 use super::{is_unique_violation, now_micros, parse_uuid, Store, StoreError, StoreResult};
 use crate::domain::CandidateData;
+use crate::indicators::linkage::candidate_keys;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateRecord {
@@ -83,6 +85,7 @@ impl Store {
     ) -> StoreResult<CreateOutcome> {
         let now = now_micros();
         let id = Uuid::now_v7();
+        let mut tx = self.pool.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO candidates \
              (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
@@ -94,9 +97,21 @@ impl Store {
         .bind(data.external_id().as_str())
         .bind(data_json(data))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
+            let keys = candidate_keys(data);
+            write_keys(
+                &mut tx,
+                tenant_id,
+                id,
+                KeySource::Candidate,
+                &keys,
+                now,
+                true,
+            )
+            .await?;
+            tx.commit().await?;
             return Ok(CreateOutcome::Created(CandidateRecord {
                 id,
                 tenant_id,
@@ -108,6 +123,7 @@ impl Store {
                 erased_at: None,
             }));
         }
+        tx.rollback().await?;
         let existing = self
             .find_candidate_by_external_id(tenant_id, data.external_id().as_str())
             .await?
@@ -188,6 +204,7 @@ impl Store {
         data: &CandidateData,
     ) -> StoreResult<CandidateRecord> {
         let now = now_micros();
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE candidates SET external_id = $1, data = $2, revision = revision + 1, \
              updated_at = $3 \
@@ -199,7 +216,7 @@ impl Store {
         .bind(tenant_id.to_string())
         .bind(id.to_string())
         .bind(revision)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(external_id_taken)?;
         if done.rows_affected() == 0 {
@@ -207,6 +224,18 @@ impl Store {
                 "the candidate was changed or erased concurrently; fetch it and retry".into(),
             ));
         }
+        let keys = candidate_keys(data);
+        write_keys(
+            &mut tx,
+            tenant_id,
+            id,
+            KeySource::Candidate,
+            &keys,
+            now,
+            true,
+        )
+        .await?;
+        tx.commit().await?;
         self.get_candidate(tenant_id, id)
             .await?
             .ok_or(StoreError::NotFound("candidate"))
@@ -231,12 +260,22 @@ impl Store {
         .bind(id.to_string())
         .execute(&mut *tx)
         .await?;
-        // Stored responses for replay hold the same personal data.
-        sqlx::query("DELETE FROM idempotency_keys WHERE tenant_id = $1 AND resource_id = $2")
-            .bind(tenant_id.to_string())
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await?;
+        // Stored responses for replay, telemetry, identity keys, assessments
+        // (names, addresses in evidence) and undelivered events hold
+        // personal data too. Cases keep only ids, decisions and scores.
+        for sql in [
+            "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND resource_id = $2",
+            "DELETE FROM telemetry_reports WHERE tenant_id = $1 AND candidate_id = $2",
+            "DELETE FROM identity_keys WHERE tenant_id = $1 AND candidate_id = $2",
+            "DELETE FROM assessments WHERE tenant_id = $1 AND candidate_id = $2",
+            "DELETE FROM outbox WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'pending'",
+        ] {
+            sqlx::query(sql)
+                .bind(tenant_id.to_string())
+                .bind(id.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         self.get_candidate(tenant_id, id).await
     }

@@ -4,12 +4,16 @@
 //! BIGINT), placeholders are `$n` (which SQLite also understands), and the
 //! few places where SQL differs branch on [`Backend`].
 
+pub mod assessments;
 mod candidates;
 mod idempotency;
 pub mod keys;
 pub mod lists;
+pub mod outbox;
+pub mod telemetry;
 mod tenants;
 mod users;
+pub mod webhooks;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,9 +21,11 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
+pub use assessments::{AssessmentRecord, CaseChange, CaseRecord, StoreTx};
 pub use candidates::{CandidateRecord, CreateOutcome, Page};
 pub use idempotency::IdempotencyRecord;
 pub use keys::{ApiKeyRecord, NewApiKey};
+pub use telemetry::{NewTelemetry, TelemetryRecord};
 pub use tenants::Tenant;
 pub use users::UserRecord;
 

@@ -134,6 +134,12 @@ pub fn test_config(database_url: &str) -> Config {
     // Tests never reach for the publishers' servers: sources are set per test.
     config.lists.auto_refresh = false;
     config.lists.sources = Vec::new();
+    // Webhook receivers and the SMTP server run on 127.0.0.1; retries are
+    // quick so a test sees three attempts in well under a second.
+    config.notify.allow_private_targets = true;
+    config.notify.retry_base = std::time::Duration::from_millis(100);
+    config.notify.poll_interval = std::time::Duration::from_millis(100);
+    config.indicators.auto_refresh = false;
     config.jwt = Some(JwtConfig {
         key: JwtKey::Hs256(JWT_SECRET.into()),
         issuer: "hirevet-tests".into(),
@@ -220,11 +226,22 @@ impl TestApp {
     /// Stops this server and starts a new one on the same database; the
     /// new app must be stopped before this one.
     pub async fn restart_same(app: &TestApp) -> TestApp {
+        Self::restart_with(app, |_| {}).await
+    }
+
+    /// Like [`restart_same`](Self::restart_same), with `tweak` applied to
+    /// the new server's configuration.
+    pub async fn restart_with(app: &TestApp, tweak: impl Fn(&mut Config)) -> TestApp {
         app.handle.stop(true).await;
         let shared = Database::Shared {
             url: app.database.url().to_string(),
         };
-        Self::start(app.backend, shared, test_config).await
+        let config = |url: &str| {
+            let mut config = test_config(url);
+            tweak(&mut config);
+            config
+        };
+        Self::start(app.backend, shared, config).await
     }
 
     pub async fn stop(self) {

@@ -276,9 +276,10 @@ pub fn parse_dprk_csv(text: &str) -> Result<Vec<DprkRange>, FeedError> {
             None | Some("") => None,
             Some(cell) => {
                 let code = cell.split([' ', '(', ';']).next().unwrap_or("");
-                Some(CountryCode::new(code).ok_or_else(|| {
-                    line_err(line, format!("bad country code in {cell:?}"))
-                })?)
+                Some(
+                    CountryCode::new(code)
+                        .ok_or_else(|| line_err(line, format!("bad country code in {cell:?}")))?,
+                )
             }
         };
         let note = note_col
@@ -329,7 +330,10 @@ mod tests {
         assert_eq!(all.last, v4("255.255.255.255"));
         let all6 = parse_cidr("::/0").unwrap();
         assert_eq!(all6.last, IpAddr::V6(Ipv6Addr::from(u128::MAX)));
-        assert_eq!(parse_cidr("1.2.3.4/32").unwrap(), IpRange::host(v4("1.2.3.4")));
+        assert_eq!(
+            parse_cidr("1.2.3.4/32").unwrap(),
+            IpRange::host(v4("1.2.3.4"))
+        );
         assert!(parse_cidr("1.2.3.4/33").is_err());
         assert!(parse_cidr("::/129").is_err());
         assert!(parse_cidr("1.2.3.4/x").is_err());
@@ -352,7 +356,10 @@ mod tests {
         assert_eq!(got.len(), 2);
         assert_eq!(got[1].first, v4("2001:470:1:908::9001"));
         assert!(got[1].is_v6());
-        assert_eq!(line_of(parse_ip_list("1.2.3.4\n5.6.7.0/24\n").unwrap_err()), 2);
+        assert_eq!(
+            line_of(parse_ip_list("1.2.3.4\n5.6.7.0/24\n").unwrap_err()),
+            2
+        );
         assert_eq!(line_of(parse_ip_list("\n\nbogus\n").unwrap_err()), 3);
     }
 
@@ -385,7 +392,8 @@ mod tests {
 
     #[test]
     fn dprk_csv_accepts_curated_and_reference_shapes() {
-        let curated = "# c\ncidr,country,note\n175.45.176.0/22,KP,\"Star JV, Pyongyang\"\n77.94.35.0/24,,\n";
+        let curated =
+            "# c\ncidr,country,note\n175.45.176.0/22,KP,\"Star JV, Pyongyang\"\n77.94.35.0/24,,\n";
         let got = parse_dprk_csv(curated).unwrap();
         assert_eq!(got.len(), 2);
         assert_eq!(got[0].country, CountryCode::new("kp"));
@@ -402,7 +410,8 @@ mod tests {
 
     #[test]
     fn dprk_csv_bad_lines() {
-        let e = parse_dprk_csv("cidr,country,note\n1.2.3.0/24,KP,a\n1.2.3.0/99,KP,b\n").unwrap_err();
+        let e =
+            parse_dprk_csv("cidr,country,note\n1.2.3.0/24,KP,a\n1.2.3.0/99,KP,b\n").unwrap_err();
         assert_eq!(line_of(e), 3);
         let e = parse_dprk_csv("cidr,country,note\n1.2.3.0/24,Korea,a\n").unwrap_err();
         assert_eq!(line_of(e), 2);

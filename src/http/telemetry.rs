@@ -1,0 +1,178 @@
+//! `/v1/candidates/{id}/telemetry`: post a device and session report, list
+//! a candidate's reports, read one back. Posting evaluates the report
+//! against the live indicator set and the tenant's other candidates.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::assessments::assess_after_write;
+use super::auth::Principal;
+use super::errors::ApiError;
+use super::pagination::{encode_cursor, parse_cursor, parse_limit};
+use crate::app::AppState;
+use crate::domain::access::Scope;
+use crate::domain::settings::TenantSettings;
+use crate::domain::telemetry::Telemetry;
+use crate::domain::{CandidateData, FieldErrors};
+use crate::indicators::consistency::ClaimedPlace;
+use crate::indicators::linkage::{reuse_signals, telemetry_keys};
+use crate::indicators::rmm::SoftwareAllowList;
+use crate::indicators::Signal;
+use crate::risk::assess::Trigger;
+use crate::store::{format_micros, NewTelemetry, TelemetryRecord};
+
+/// Telemetry bodies carry whole process lists; they get their own limit.
+pub const TELEMETRY_BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+fn record_json(r: &TelemetryRecord) -> Value {
+    let mut out = json!({
+        "id": r.id,
+        "candidate_id": r.candidate_id,
+        "context": r.context,
+        "collected_at": format_micros(r.collected_at),
+        "received_at": format_micros(r.received_at),
+        "signals": r.signals,
+    });
+    if let Some(body) = &r.body {
+        out["report"] = body.clone();
+    }
+    out
+}
+
+fn parse_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("no {what} with this id")))
+}
+
+/// The claimed place of a candidate, as the consistency checks read it.
+pub fn claimed_place(data: &CandidateData) -> ClaimedPlace {
+    let loc = data.claimed_location();
+    ClaimedPlace {
+        country: loc.map(|l| l.country.as_str().to_string()),
+        timezone: loc
+            .and_then(|l| l.timezone.as_ref())
+            .map(|t| t.as_str().to_string()),
+    }
+}
+
+pub async fn tenant_settings(state: &AppState, tenant: Uuid) -> Result<TenantSettings, ApiError> {
+    let raw = state.store.tenant_settings(tenant).await?;
+    TenantSettings::parse(&raw)
+        .map_err(|e| ApiError::Internal(format!("stored tenant settings are invalid: {e}")))
+}
+
+/// Identity reuse for a candidate, from the keys already stored.
+pub async fn linkage_signals(
+    state: &AppState,
+    tenant: Uuid,
+    candidate: Uuid,
+) -> Result<Vec<Signal>, ApiError> {
+    let window = state.indicators.config().ip_link_window;
+    let links = state
+        .store
+        .linked_candidates(tenant, candidate, window.as_micros() as i64)
+        .await?;
+    Ok(reuse_signals(&links))
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesWrite)?;
+    let tenant = principal.tenant_id;
+    let candidate_id = parse_id(&id, "candidate")?;
+    let candidate = state
+        .store
+        .get_candidate(tenant, candidate_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
+    let Some(data) = &candidate.data else {
+        return Err(ApiError::Gone("this candidate has been erased".into()));
+    };
+    let report = Telemetry::parse(&body).map_err(ApiError::Validation)?;
+    let settings = tenant_settings(&state, tenant).await?;
+    let allow = SoftwareAllowList::new(&settings.allowed_software);
+    let signals = state
+        .indicators
+        .current()
+        .evaluate(&claimed_place(data), &allow, &report);
+    let keys = telemetry_keys(&report);
+    let device_signals = serde_json::to_value(&signals).unwrap_or_default();
+    let mut record = state
+        .store
+        .insert_telemetry(
+            tenant,
+            NewTelemetry {
+                candidate_id,
+                context: report.context.as_str(),
+                collected_at: report.collected_at.timestamp_micros(),
+                body: &body,
+                signals: &device_signals,
+                keys: &keys,
+            },
+        )
+        .await?;
+    let mut all = signals;
+    all.extend(linkage_signals(&state, tenant, candidate_id).await?);
+    record.signals = serde_json::to_value(&all).unwrap_or_default();
+    let mut out = record_json(&record);
+    out["assessment"] =
+        assess_after_write(&state, tenant, candidate_id, data, Trigger::Telemetry).await;
+    Ok(HttpResponse::build(StatusCode::CREATED).json(out))
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesRead)?;
+    let candidate_id = parse_id(&id, "candidate")?;
+    let mut errs = FieldErrors::default();
+    for key in query.keys() {
+        if !["limit", "cursor"].contains(&key.as_str()) {
+            errs.push(key.as_str(), "is not a known query parameter");
+        }
+    }
+    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
+    let before = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
+    if !errs.is_empty() {
+        return Err(ApiError::Validation(errs));
+    }
+    state
+        .store
+        .get_candidate(principal.tenant_id, candidate_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
+    let page = state
+        .store
+        .list_telemetry(principal.tenant_id, candidate_id, before, limit)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": page.items.iter().map(record_json).collect::<Vec<_>>(),
+        "next_cursor": page.next_after.map(encode_cursor),
+    })))
+}
+
+pub async fn get(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    principal.require(Scope::CandidatesRead)?;
+    let candidate_id = parse_id(&path.0, "candidate")?;
+    let report_id = parse_id(&path.1, "telemetry report")?;
+    let record = state
+        .store
+        .get_telemetry(principal.tenant_id, candidate_id, report_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound("no telemetry report with this id".into()))?;
+    Ok(HttpResponse::Ok().json(record_json(&record)))
+}

@@ -1,0 +1,11 @@
+//! Risk: the policy that weighs signals into a score and decision, the
+//! pure assembly of one assessment from screening hits and indicator
+//! signals, and the run that loads a candidate's data, assesses it and
+//! records the result with its case and outbox events.
+
+pub mod assess;
+pub mod events;
+pub mod policy;
+pub mod run;
+
+pub use policy::{Decision, Policy};

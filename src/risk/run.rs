@@ -1,0 +1,202 @@
+//! Running an assessment for a stored candidate: gather its screening hits,
+//! telemetry and linkage signals, weigh them with the tenant's policy, and
+//! record the assessment, the case it opens or updates and the events for
+//! webhooks and email in one transaction.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use super::assess::{assess, identity_signals, subject_of, Inputs, Trigger};
+use super::events::{alert_email, assessment_json, case_json, envelope, AlertSubject};
+use super::policy::{Decision, Policy};
+use crate::app::AppState;
+use crate::domain::settings::TenantSettings;
+use crate::domain::CandidateData;
+use crate::indicators::linkage::reuse_signals;
+use crate::indicators::Signal;
+use crate::screening::screen::screen;
+use crate::store::outbox::{Channel, NewOutboxItem};
+use crate::store::{format_micros, AssessmentRecord, CaseChange, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the candidate has been erased")]
+    Erased,
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// How many recent telemetry reports feed an assessment: findings from an
+/// interview do not vanish because a later check looked clean.
+const TELEMETRY_REPORTS: u32 = 20;
+
+/// The policy for a tenant: its own if it saved one, else the service's.
+pub fn policy_for(state: &AppState, settings: &TenantSettings) -> Result<Arc<Policy>, RunError> {
+    match &settings.policy {
+        Some(text) => Policy::from_toml(text)
+            .map(Arc::new)
+            .map_err(|e| RunError::Internal(format!("stored tenant policy is invalid: {e}"))),
+        None => Ok(state.policy.clone()),
+    }
+}
+
+/// Assesses the candidate and records everything; returns the assessment.
+pub async fn assess_candidate(
+    state: &AppState,
+    tenant: Uuid,
+    candidate_id: Uuid,
+    data: &CandidateData,
+    settings: &TenantSettings,
+    trigger: Trigger,
+) -> Result<AssessmentRecord, RunError> {
+    let live = state.lists.live().current();
+    let statuses = state.lists.status().await?;
+    let mut missing: Vec<String> = statuses
+        .iter()
+        .filter(|s| s.enabled && s.state != "live")
+        .map(|s| format!("{} ({})", s.id, s.state))
+        .collect();
+    if live.lists.is_empty() && missing.is_empty() {
+        missing.push("no sanctions list is loaded".into());
+    }
+    let lists_used: Vec<Value> = live
+        .lists
+        .values()
+        .map(|l| {
+            json!({"id": l.meta.list_id, "version": l.meta.version,
+                   "loaded_at": format_micros(l.meta.loaded_at), "entries": l.entries.len()})
+        })
+        .collect();
+    let list_versions: serde_json::Map<String, Value> = live
+        .lists
+        .values()
+        .map(|l| (l.meta.list_id.clone(), json!(l.meta.version)))
+        .collect();
+
+    let subject = subject_of(data);
+    let thresholds = state.screening;
+    let screening_set = live.clone();
+    let hits = tokio::task::spawn_blocking(move || {
+        screen(&screening_set.index, &subject, None, thresholds)
+    })
+    .await
+    .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?;
+
+    let mut device_signals: Vec<Signal> = Vec::new();
+    let reports = state
+        .store
+        .list_telemetry(tenant, candidate_id, None, TELEMETRY_REPORTS)
+        .await?;
+    for report in &reports.items {
+        if let Ok(signals) = serde_json::from_value::<Vec<Signal>>(report.signals.clone()) {
+            device_signals.extend(signals);
+        }
+    }
+    let window = state.indicators.config().ip_link_window.as_micros() as i64;
+    let links = state
+        .store
+        .linked_candidates(tenant, candidate_id, window)
+        .await?;
+    device_signals.extend(reuse_signals(&links));
+
+    let policy = policy_for(state, settings)?;
+    let indicators = state.indicators.current();
+    let outcome = assess(Inputs {
+        policy: &policy,
+        hits,
+        lists_used,
+        missing_lists: missing,
+        device_signals,
+        identity_signals: identity_signals(data),
+        versions: json!({
+            "policy": policy.version(),
+            "lists": list_versions,
+            "indicators": indicators.versions,
+        }),
+    });
+
+    let mut tx = state.store.begin(tenant).await?;
+    let record = tx
+        .insert_assessment(
+            candidate_id,
+            trigger.as_str(),
+            i64::from(outcome.risk_score),
+            outcome.decision.as_str(),
+            outcome.complete,
+            &outcome.body,
+        )
+        .await?;
+    let case_change = tx.open_or_update_case(&record).await?;
+    let external_id = data.external_id().as_str();
+    let mut events = vec![(
+        "assessment.completed",
+        json!({
+            "candidate": {"id": candidate_id, "external_id": external_id},
+            "assessment": assessment_json(&record),
+        }),
+    )];
+    let mut alert = false;
+    let min_alert = Decision::parse(&settings.alert_min_decision).unwrap_or(Decision::Block);
+    match &case_change {
+        CaseChange::Opened(case) => {
+            events.push(("case.opened", json!({"case": case_json(case, external_id)})));
+            alert = outcome.decision >= min_alert;
+        }
+        CaseChange::Updated {
+            case,
+            previous_decision,
+        } => {
+            events.push((
+                "case.updated",
+                json!({"case": case_json(case, external_id), "previous_decision": previous_decision}),
+            ));
+            let before = Decision::parse(previous_decision).unwrap_or(Decision::Clear);
+            alert = outcome.decision >= min_alert && outcome.decision > before;
+        }
+        CaseChange::Unchanged => {}
+    }
+    let endpoints = tx.webhooks().await?;
+    for (event_type, data_json) in events {
+        let event_id = Uuid::now_v7();
+        let payload = envelope(event_id, event_type, data_json);
+        for endpoint in endpoints.iter().filter(|e| e.wants(event_type)) {
+            tx.enqueue(&NewOutboxItem {
+                candidate_id: Some(candidate_id),
+                event_id,
+                event_type: event_type.to_string(),
+                channel: Channel::Webhook,
+                endpoint_id: Some(endpoint.id),
+                payload: payload.clone(),
+            })
+            .await?;
+        }
+    }
+    if alert && !settings.alert_emails.is_empty() {
+        let (subject, text) = alert_email(
+            &AlertSubject {
+                candidate_id,
+                external_id,
+                full_name: data.full_name().as_str(),
+                console_base_url: &state.public_base_url,
+            },
+            &record,
+        );
+        let to: Vec<&str> = settings.alert_emails.iter().map(|e| e.as_str()).collect();
+        tx.enqueue(&NewOutboxItem {
+            candidate_id: Some(candidate_id),
+            event_id: Uuid::now_v7(),
+            event_type: "alert.email".into(),
+            channel: Channel::Email,
+            endpoint_id: None,
+            payload: json!({"to": to, "subject": subject, "text": text}),
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    state.outbox_wakeup.notify_one();
+    Ok(record)
+}

@@ -1,0 +1,283 @@
+//! Telemetry reports and the identity keys that link candidates. A report
+//! and the keys it yields are written in one transaction; erasing a
+//! candidate removes both (see `candidates.rs`).
+
+use std::collections::BTreeMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+use uuid::Uuid;
+
+use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult};
+use crate::indicators::linkage::{IdentityKey, LinkKind, LinkedCandidate};
+
+/// Where an identity key came from: candidate keys are replaced on every
+/// update, telemetry keys accumulate with the time they were seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeySource {
+    Candidate,
+    Telemetry,
+}
+
+impl KeySource {
+    fn as_str(self) -> &'static str {
+        match self {
+            KeySource::Candidate => "candidate",
+            KeySource::Telemetry => "telemetry",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TelemetryRecord {
+    pub id: Uuid,
+    pub candidate_id: Uuid,
+    pub context: String,
+    pub collected_at: i64,
+    pub received_at: i64,
+    /// The report as posted; only loaded when asked for.
+    pub body: Option<serde_json::Value>,
+    pub signals: serde_json::Value,
+}
+
+pub struct NewTelemetry<'a> {
+    pub candidate_id: Uuid,
+    pub context: &'a str,
+    pub collected_at: i64,
+    pub body: &'a serde_json::Value,
+    pub signals: &'a serde_json::Value,
+    pub keys: &'a [IdentityKey],
+}
+
+fn parse_json(text: &str, what: &str) -> StoreResult<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("{what}: {e}")))
+}
+
+fn from_row(row: &AnyRow, with_body: bool) -> StoreResult<TelemetryRecord> {
+    let body = if with_body {
+        let text: String = row.try_get("body")?;
+        Some(parse_json(&text, "telemetry body")?)
+    } else {
+        None
+    };
+    let signals: String = row.try_get("signals")?;
+    Ok(TelemetryRecord {
+        id: parse_uuid(row.try_get("id")?)?,
+        candidate_id: parse_uuid(row.try_get("candidate_id")?)?,
+        context: row.try_get("context")?,
+        collected_at: row.try_get("collected_at")?,
+        received_at: row.try_get("received_at")?,
+        body,
+        signals: parse_json(&signals, "telemetry signals")?,
+    })
+}
+
+/// Adds keys; with `replace`, first drops the candidate's keys of `source`.
+pub(super) async fn write_keys(
+    tx: &mut Transaction<'_, Any>,
+    tenant_id: Uuid,
+    candidate_id: Uuid,
+    source: KeySource,
+    keys: &[IdentityKey],
+    seen_at: i64,
+    replace: bool,
+) -> StoreResult<()> {
+    if replace {
+        sqlx::query(
+            "DELETE FROM identity_keys WHERE tenant_id = $1 AND candidate_id = $2 AND source = $3",
+        )
+        .bind(tenant_id.to_string())
+        .bind(candidate_id.to_string())
+        .bind(source.as_str())
+        .execute(&mut **tx)
+        .await?;
+    }
+    for key in keys {
+        sqlx::query(
+            "INSERT INTO identity_keys (tenant_id, kind, digest, candidate_id, source, seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(tenant_id.to_string())
+        .bind(key.kind.as_str())
+        .bind(&key.digest)
+        .bind(candidate_id.to_string())
+        .bind(source.as_str())
+        .bind(seen_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+impl Store {
+    pub async fn insert_telemetry(
+        &self,
+        tenant_id: Uuid,
+        report: NewTelemetry<'_>,
+    ) -> StoreResult<TelemetryRecord> {
+        let id = Uuid::now_v7();
+        let now = now_micros();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO telemetry_reports \
+             (id, tenant_id, candidate_id, context, collected_at, received_at, body, signals) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id.to_string())
+        .bind(tenant_id.to_string())
+        .bind(report.candidate_id.to_string())
+        .bind(report.context)
+        .bind(report.collected_at)
+        .bind(now)
+        .bind(report.body.to_string())
+        .bind(report.signals.to_string())
+        .execute(&mut *tx)
+        .await?;
+        write_keys(
+            &mut tx,
+            tenant_id,
+            report.candidate_id,
+            KeySource::Telemetry,
+            report.keys,
+            report.collected_at,
+            false,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(TelemetryRecord {
+            id,
+            candidate_id: report.candidate_id,
+            context: report.context.to_string(),
+            collected_at: report.collected_at,
+            received_at: now,
+            body: None,
+            signals: report.signals.clone(),
+        })
+    }
+
+    /// A candidate's reports, newest first, without their bodies.
+    pub async fn list_telemetry(
+        &self,
+        tenant_id: Uuid,
+        candidate_id: Uuid,
+        before: Option<Uuid>,
+        limit: u32,
+    ) -> StoreResult<Page<TelemetryRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, candidate_id, context, collected_at, received_at, signals \
+             FROM telemetry_reports \
+             WHERE tenant_id = $1 AND candidate_id = $2 AND ($3 = '' OR id < $3) \
+             ORDER BY id DESC LIMIT $4",
+        )
+        .bind(tenant_id.to_string())
+        .bind(candidate_id.to_string())
+        .bind(before.map(|b| b.to_string()).unwrap_or_default())
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut items = rows
+            .iter()
+            .map(|r| from_row(r, false))
+            .collect::<StoreResult<Vec<_>>>()?;
+        let next_after = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(|t| t.id)
+        } else {
+            None
+        };
+        Ok(Page { items, next_after })
+    }
+
+    pub async fn get_telemetry(
+        &self,
+        tenant_id: Uuid,
+        candidate_id: Uuid,
+        id: Uuid,
+    ) -> StoreResult<Option<TelemetryRecord>> {
+        let row = sqlx::query(
+            "SELECT id, candidate_id, context, collected_at, received_at, body, signals \
+             FROM telemetry_reports WHERE tenant_id = $1 AND candidate_id = $2 AND id = $3",
+        )
+        .bind(tenant_id.to_string())
+        .bind(candidate_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(|r| from_row(r, true)).transpose()
+    }
+
+    /// The live candidates sharing an identity key with `candidate_id`. IP
+    /// keys only link when both were seen within `ip_window_micros`.
+    pub async fn linked_candidates(
+        &self,
+        tenant_id: Uuid,
+        candidate_id: Uuid,
+        ip_window_micros: i64,
+    ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
+        let rows = sqlx::query(
+            "SELECT mine.kind AS kind, mine.seen_at AS my_seen, theirs.seen_at AS their_seen, \
+                    c.id AS other_id, c.external_id AS other_external_id \
+             FROM identity_keys mine \
+             JOIN identity_keys theirs \
+               ON theirs.tenant_id = mine.tenant_id AND theirs.kind = mine.kind \
+              AND theirs.digest = mine.digest AND theirs.candidate_id <> mine.candidate_id \
+             JOIN candidates c \
+               ON c.tenant_id = theirs.tenant_id AND c.id = theirs.candidate_id \
+              AND c.erased_at IS NULL \
+             WHERE mine.tenant_id = $1 AND mine.candidate_id = $2",
+        )
+        .bind(tenant_id.to_string())
+        .bind(candidate_id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
+        for row in &rows {
+            let kind: String = row.try_get("kind")?;
+            let Some(kind) = LinkKind::parse(&kind) else {
+                return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
+            };
+            let (mine, theirs): (i64, i64) = (row.try_get("my_seen")?, row.try_get("their_seen")?);
+            if kind == LinkKind::Ip && (mine - theirs).abs() > ip_window_micros {
+                continue;
+            }
+            links.entry(kind).or_default().push(LinkedCandidate {
+                candidate_id: parse_uuid(row.try_get("other_id")?)?,
+                external_id: row.try_get("other_external_id")?,
+            });
+        }
+        for others in links.values_mut() {
+            others.sort();
+            others.dedup();
+        }
+        Ok(links)
+    }
+
+    /// The tenant's settings document (`{}` until one is saved).
+    pub async fn tenant_settings(&self, tenant_id: Uuid) -> StoreResult<serde_json::Value> {
+        let row = sqlx::query("SELECT data FROM tenant_settings WHERE tenant_id = $1")
+            .bind(tenant_id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(row) => parse_json(&row.try_get::<String, _>("data")?, "tenant settings"),
+            None => Ok(serde_json::json!({})),
+        }
+    }
+
+    pub async fn put_tenant_settings(
+        &self,
+        tenant_id: Uuid,
+        data: &serde_json::Value,
+    ) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO tenant_settings (tenant_id, data, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at",
+        )
+        .bind(tenant_id.to_string())
+        .bind(data.to_string())
+        .bind(now_micros())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}
