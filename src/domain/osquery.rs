@@ -33,6 +33,7 @@ pub const KNOWN_TABLES: &[(&str, &[&str])] = &[
     ("arp_cache", &[]),
     ("connected_displays", &[]),
     ("chrome_extensions", &[]),
+    ("etc_hosts", &[]),
 ];
 
 /// Rows per table are capped well above a busy machine's process list.

@@ -512,9 +512,9 @@ async fn lolrmm_feed_detects_a_tool_missing_from_the_curated_catalog(backend: Ba
 
 // A tool LOLRMM lists and the curated catalog does not (checked by a unit
 // test in `indicators::rmm`).
-const LOLRMM_ONLY_TOOL: &str = "TODO";
-const LOLRMM_ONLY_PROCESS: &str = "TODO";
-const LOLRMM_ONLY_PATH: &str = "TODO";
+const LOLRMM_ONLY_TOOL: &str = "Action1";
+const LOLRMM_ONLY_PROCESS: &str = "action1_agent.exe";
+const LOLRMM_ONLY_PATH: &str = r"C:\Windows\Action1\action1_agent.exe";
 
 on_each_backend!(
     laptop_farm_payload_raises_every_device_and_network_category,

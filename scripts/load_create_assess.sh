@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Load test of create-and-assess (POST /v1/candidates, which answers with
+# the candidate and its first assessment) over HTTP with wrk (installed
+# from Debian's packages if missing): a release build of hirevet with the
+# OFAC 2024 SDN set (2025-01 aliases and addresses) and the UN 2026 list
+# loaded, on SQLite or on a fresh PostgreSQL database, 64 connections from
+# wrk's 2 threads on the same machine, for DURATION (default 30s). Every
+# request creates a new candidate (see scripts/create_assess.lua).
+#
+# usage: scripts/load_create_assess.sh [--backend sqlite|postgres]
+#        [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
+#        [--shared ../shared] [--duration 30s] [--connections 64]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shared=../shared
+duration=30s
+connections=64
+backend=sqlite
+pg_admin=postgres://postgres@127.0.0.1:5432/postgres
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --backend) backend=$2; shift 2 ;;
+        --postgres-url) pg_admin=$2; shift 2 ;;
+        --shared) shared=$2; shift 2 ;;
+        --duration) duration=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+if ! command -v wrk >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+fi
+cargo build --release --locked --bin hirevet
+bin=target/release/hirevet
+work=$(mktemp -d)
+dbname=hv_load_$$
+cleanup() {
+    kill "${server:-}" 2>/dev/null || true
+    if [ "$backend" = postgres ]; then
+        psql "$pg_admin" -qc "DROP DATABASE IF EXISTS $dbname WITH (FORCE)" >/dev/null 2>&1 || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+case "$backend" in
+    sqlite) db="sqlite://$work/hirevet.db" ;;
+    postgres)
+        psql "$pg_admin" -qc "CREATE DATABASE $dbname" >/dev/null
+        db="${pg_admin%/*}/$dbname"
+        ;;
+    *) echo "--backend must be sqlite or postgres" >&2; exit 2 ;;
+esac
+export HIREVET_LISTS__AUTO_REFRESH=false HIREVET_INDICATORS__AUTO_REFRESH=false
+export HIREVET_DATABASE_MAX_CONNECTIONS=${HIREVET_DATABASE_MAX_CONNECTIONS:-16}
+s=$shared/data/sanctions
+$bin --database-url "$db" lists import --source us_ofac_sdn \
+    --path "$s/ofac_sdn_2024-05-03/sdn.csv" --path "$s/ofac_sdn_aux_2025-01/alt.csv" \
+    --path "$s/ofac_sdn_aux_2025-01/add.csv" >/dev/null
+$bin --database-url "$db" lists import --source un_sc \
+    --path "$s/un_consolidated_2026-02-27/consolidated.xml" >/dev/null
+tenant=$($bin --database-url "$db" tenants create load)
+key=$($bin --database-url "$db" keys create --tenant "$tenant" --scope candidates:write 2>/dev/null)
+# Only the two imported lists are configured, so assessments are complete.
+cat >"$work/config.toml" <<TOML
+[[lists.sources]]
+id = "us_ofac_sdn"
+format = "ofac_csv"
+locations = ["$s/ofac_sdn_2024-05-03/sdn.csv"]
+[[lists.sources]]
+id = "un_sc"
+format = "un_xml"
+locations = ["$s/un_consolidated_2026-02-27/consolidated.xml"]
+TOML
+HIREVET_LOG=warn $bin --config "$work/config.toml" --database-url "$db" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 1 100); do
+    grep -q "hirevet listening on" "$work/serve.log" 2>/dev/null && break
+    sleep 0.1
+done
+base=$(sed -n 's/^hirevet listening on //p' "$work/serve.log")
+echo "server $base ($backend, $(nproc) cores shared by server, database and wrk)"
+HIREVET_KEY=$key wrk -t2 -c"$connections" -d"$duration" --latency -s scripts/create_assess.lua "$base/v1/candidates"
