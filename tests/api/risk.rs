@@ -228,7 +228,7 @@ fn verify(header: &str, body: &[u8], secret: &str) -> bool {
     mac.update(format!("{t}.").as_bytes());
     mac.update(body);
     let expected = hex::encode(mac.finalize().into_bytes());
-    sigs.iter().any(|s| *s == expected)
+    sigs.contains(&expected)
 }
 
 async fn receive(req: HttpRequest, body: web::Bytes, r: web::Data<Receiver>) -> HttpResponse {
