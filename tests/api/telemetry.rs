@@ -200,7 +200,9 @@ async fn network_categories_from_feeds(backend: Backend) {
     let body = json!({
         "collected_at": "2026-07-01T14:00:00Z",
         "network": {"ip": "175.45.178.9", "forwarded_for": ["185.220.101.33", "45.76.10.10"]},
-        "browser": {"utc_offset_minutes": 540, "webrtc_ips": ["8.8.8.8"]}
+        "browser": {"utc_offset_minutes": 540, "webrtc_ips": ["8.8.8.8"]},
+        "osquery": {"system_info": [{"hostname": "WIN-7K2", "hardware_vendor": "QEMU",
+                                      "hardware_model": "Standard PC (Q35 + ICH9, 2009)"}]}
     });
     let report = post_telemetry(&app, &key, &id, &body).await;
     let signals = &report["signals"];
@@ -228,6 +230,11 @@ async fn network_categories_from_feeds(backend: Backend) {
         .unwrap()
         .contains("Vultr Holdings"));
     assert_eq!(code_of("timezone_mismatch"), ["utc_offset_mismatch:high"]);
+    assert_eq!(code_of("virtual_machine"), ["virtual_machine:medium"]);
+    assert!(by_category(signals, "virtual_machine")[0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("QEMU"));
     app.stop().await;
 
     // A claimed country the IP does not match, with no VPN to explain it.
