@@ -7,11 +7,14 @@ local names = {
 }
 local key = os.getenv("HIREVET_KEY")
 local counter = 0
-local prefix
+local area_codes = {"512", "737", "214", "469"}
 
+-- Runs in the main Lua state once per thread: gives each thread its own
+-- external-id prefix and phone area code, so no two requests collide.
 setup = function(thread)
   counter = counter + 1
   thread:set("prefix", string.format("t%d-%d", counter, math.random(1, 1e9)))
+  thread:set("area", area_codes[(counter - 1) % #area_codes + 1])
 end
 
 local i = 0
@@ -19,9 +22,9 @@ request = function()
   i = i + 1
   local name = names[(i % #names) + 1]
   local body = string.format(
-    '{"external_id":"%s-%d","full_name":"%s","emails":["c%d@mail.example"],' ..
-    '"phones":["+1 512 555 %04d"],"claimed_location":{"country":"US","timezone":"America/Chicago"}}',
-    prefix, i, name, i, i % 10000)
+    '{"external_id":"%s-%d","full_name":"%s","emails":["%s-%d@mail.example"],' ..
+    '"phones":["+1 %s 555 %04d"],"claimed_location":{"country":"US","timezone":"America/Chicago"}}',
+    prefix, i, name, prefix, i, area, i % 10000)
   return wrk.format("POST", nil, {
     ["Content-Type"] = "application/json",
     ["Authorization"] = "Bearer " .. key,

@@ -19,10 +19,10 @@ use crate::domain::settings::TenantSettings;
 use crate::domain::telemetry::Telemetry;
 use crate::domain::{CandidateData, FieldErrors};
 use crate::indicators::consistency::ClaimedPlace;
-use crate::indicators::linkage::{reuse_signals, telemetry_keys};
+use crate::indicators::linkage::telemetry_keys;
 use crate::indicators::rmm::SoftwareAllowList;
-use crate::indicators::Signal;
 use crate::risk::assess::Trigger;
+use crate::risk::run::linkage_signals;
 use crate::store::{format_micros, NewTelemetry, TelemetryRecord};
 
 /// Telemetry bodies carry whole process lists; they get their own limit.
@@ -62,20 +62,6 @@ pub async fn tenant_settings(state: &AppState, tenant: Uuid) -> Result<TenantSet
     let raw = state.store.tenant_settings(tenant).await?;
     TenantSettings::parse(&raw)
         .map_err(|e| ApiError::Internal(format!("stored tenant settings are invalid: {e}")))
-}
-
-/// Identity reuse for a candidate, from the keys already stored.
-pub async fn linkage_signals(
-    state: &AppState,
-    tenant: Uuid,
-    candidate: Uuid,
-) -> Result<Vec<Signal>, ApiError> {
-    let window = state.indicators.config().ip_link_window;
-    let links = state
-        .store
-        .linked_candidates(tenant, candidate, window.as_micros() as i64)
-        .await?;
-    Ok(reuse_signals(&links))
 }
 
 pub async fn create(

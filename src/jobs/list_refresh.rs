@@ -87,7 +87,13 @@ pub struct ListService {
     live: Arc<LiveLists>,
     config: ListsConfig,
     fetcher: Fetcher,
+    /// What `missing_lists` answered last, and when: every assessment asks.
+    missing: std::sync::Mutex<Option<(std::time::Instant, Vec<String>)>>,
 }
+
+/// How long an answer of [`ListService::missing_lists`] is reused. Short
+/// against `max_list_age` (hours); a list going live clears it at once.
+const MISSING_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Content id of a set of files, independent of the order they came in.
 fn content_sha256(files: &[(String, Vec<u8>)]) -> String {
@@ -122,6 +128,7 @@ impl ListService {
             live,
             config,
             fetcher,
+            missing: std::sync::Mutex::new(None),
         })
     }
 
@@ -164,13 +171,50 @@ impl ListService {
     /// Publishes new versions and rebuilds the index off the runtime.
     async fn publish(&self, lists: Vec<LiveList>) -> Result<(), StoreError> {
         let live = self.live.clone();
-        tokio::task::spawn_blocking(move || live.publish(lists))
+        let result = tokio::task::spawn_blocking(move || live.publish(lists))
             .await
-            .map_err(|e| StoreError::Corrupt(format!("index build failed: {e}")))
+            .map_err(|e| StoreError::Corrupt(format!("index build failed: {e}")));
+        self.forget_missing();
+        result
+    }
+
+    fn forget_missing(&self) {
+        if let Ok(mut guard) = self.missing.lock() {
+            *guard = None;
+        }
+    }
+
+    /// The enabled lists that are not live (never loaded or stale), as
+    /// `id (state)`; "no sanctions list is loaded" when none is configured
+    /// and none loaded. An assessment is incomplete while this is not empty.
+    pub async fn missing_lists(&self) -> Result<Vec<String>, StoreError> {
+        if let Ok(guard) = self.missing.lock() {
+            if let Some((at, missing)) = guard.as_ref() {
+                if at.elapsed() < MISSING_TTL {
+                    return Ok(missing.clone());
+                }
+            }
+        }
+        let mut missing: Vec<String> = self
+            .status()
+            .await?
+            .iter()
+            .filter(|s| s.enabled && s.state != "live")
+            .map(|s| format!("{} ({})", s.id, s.state))
+            .collect();
+        if self.live.current().lists.is_empty() && missing.is_empty() {
+            missing.push("no sanctions list is loaded".into());
+        }
+        if let Ok(mut guard) = self.missing.lock() {
+            *guard = Some((std::time::Instant::now(), missing.clone()));
+        }
+        Ok(missing)
     }
 
     /// Fetches one source now and loads what it has.
     pub async fn refresh(&self, source_id: &str) -> Result<RefreshOutcome, ListError> {
+        // Any outcome may change a list's state (a 304 confirms it current).
+        self.forget_missing();
         let source = self.source(source_id)?.clone();
         if source.locations.is_empty() {
             return Err(ListError::NothingToFetch(source.id));

@@ -44,6 +44,20 @@ pub fn policy_for(state: &AppState, settings: &TenantSettings) -> Result<Arc<Pol
     }
 }
 
+/// `identity_reuse` signals for a candidate, from the identity keys stored.
+pub async fn linkage_signals(
+    state: &AppState,
+    tenant: Uuid,
+    candidate_id: Uuid,
+) -> Result<Vec<Signal>, StoreError> {
+    let window = state.indicators.config().ip_link_window.as_micros() as i64;
+    let links = state
+        .store
+        .linked_candidates(tenant, candidate_id, window)
+        .await?;
+    Ok(reuse_signals(&links))
+}
+
 /// Assesses the candidate and records everything; returns the assessment.
 pub async fn assess_candidate(
     state: &AppState,
@@ -54,15 +68,7 @@ pub async fn assess_candidate(
     trigger: Trigger,
 ) -> Result<AssessmentRecord, RunError> {
     let live = state.lists.live().current();
-    let statuses = state.lists.status().await?;
-    let mut missing: Vec<String> = statuses
-        .iter()
-        .filter(|s| s.enabled && s.state != "live")
-        .map(|s| format!("{} ({})", s.id, s.state))
-        .collect();
-    if live.lists.is_empty() && missing.is_empty() {
-        missing.push("no sanctions list is loaded".into());
-    }
+    let missing = state.lists.missing_lists().await?;
     let lists_used: Vec<Value> = live
         .lists
         .values()
@@ -96,12 +102,7 @@ pub async fn assess_candidate(
             device_signals.extend(signals);
         }
     }
-    let window = state.indicators.config().ip_link_window.as_micros() as i64;
-    let links = state
-        .store
-        .linked_candidates(tenant, candidate_id, window)
-        .await?;
-    device_signals.extend(reuse_signals(&links));
+    device_signals.extend(linkage_signals(state, tenant, candidate_id).await?);
 
     let policy = policy_for(state, settings)?;
     let indicators = state.indicators.current();
@@ -119,6 +120,9 @@ pub async fn assess_candidate(
         }),
     });
 
+    // Read before the write transaction, so the single SQLite writer is
+    // held only for writes.
+    let endpoints = state.store.list_webhooks(tenant).await?;
     let mut tx = state.store.begin(tenant).await?;
     let record = tx
         .insert_assessment(
@@ -130,7 +134,9 @@ pub async fn assess_candidate(
             &outcome.body,
         )
         .await?;
-    let case_change = tx.open_or_update_case(&record).await?;
+    let case_change = tx
+        .open_or_update_case(&record, trigger == Trigger::CandidateCreated)
+        .await?;
     let external_id = data.external_id().as_str();
     let mut events = vec![(
         "assessment.completed",
@@ -159,7 +165,6 @@ pub async fn assess_candidate(
         }
         CaseChange::Unchanged => {}
     }
-    let endpoints = tx.webhooks().await?;
     for (event_type, data_json) in events {
         let event_id = Uuid::now_v7();
         let payload = envelope(event_id, event_type, data_json);

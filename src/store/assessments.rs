@@ -86,7 +86,7 @@ pub struct StoreTx {
 impl Store {
     pub async fn begin(&self, tenant_id: Uuid) -> StoreResult<StoreTx> {
         Ok(StoreTx {
-            tx: self.pool.begin().await?,
+            tx: self.writer.begin().await?,
             tenant_id,
         })
     }
@@ -200,17 +200,25 @@ impl StoreTx {
     /// Opens a case for a flagged assessment, or brings the open one up to
     /// date. A clear assessment leaves an open case alone: only an analyst
     /// closes it.
+    ///
+    /// `first` says the candidate was just created and cannot have a case,
+    /// which saves a query on the busiest path.
     pub async fn open_or_update_case(
         &mut self,
         assessment: &AssessmentRecord,
+        first: bool,
     ) -> StoreResult<CaseChange> {
-        let existing = sqlx::query(
-            "SELECT * FROM cases WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'open'",
-        )
-        .bind(self.tenant_id.to_string())
-        .bind(assessment.candidate_id.to_string())
-        .fetch_optional(&mut *self.tx)
-        .await?;
+        let existing = if first {
+            None
+        } else {
+            sqlx::query(
+                "SELECT * FROM cases WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'open'",
+            )
+            .bind(self.tenant_id.to_string())
+            .bind(assessment.candidate_id.to_string())
+            .fetch_optional(&mut *self.tx)
+            .await?
+        };
         let existing = existing.as_ref().map(case_from_row).transpose()?;
         let now = now_micros();
         match existing {

@@ -85,7 +85,7 @@ impl Store {
     ) -> StoreResult<CreateOutcome> {
         let now = now_micros();
         let id = Uuid::now_v7();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let inserted = sqlx::query(
             "INSERT INTO candidates \
              (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
@@ -100,6 +100,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if inserted.rows_affected() == 1 {
+            // A new id has no keys yet: nothing to replace.
             let keys = candidate_keys(data);
             write_keys(
                 &mut tx,
@@ -108,7 +109,7 @@ impl Store {
                 KeySource::Candidate,
                 &keys,
                 now,
-                true,
+                false,
             )
             .await?;
             tx.commit().await?;
@@ -204,7 +205,7 @@ impl Store {
         data: &CandidateData,
     ) -> StoreResult<CandidateRecord> {
         let now = now_micros();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         let done = sqlx::query(
             "UPDATE candidates SET external_id = $1, data = $2, revision = revision + 1, \
              updated_at = $3 \
@@ -249,7 +250,7 @@ impl Store {
         id: Uuid,
     ) -> StoreResult<Option<CandidateRecord>> {
         let now = now_micros();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE candidates SET status = 'erased', data = NULL, erased_at = $1, \
              updated_at = $1, revision = revision + 1 \

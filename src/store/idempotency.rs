@@ -50,7 +50,7 @@ impl Store {
         record: &IdempotencyRecord,
         resource_id: Option<Uuid>,
     ) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         // An expired record is replaced rather than blocking the key forever.
         sqlx::query(
             "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND idem_key = $2 AND created_at <= $3",

@@ -86,7 +86,7 @@ impl Store {
         .bind(hash_key(&secret))
         .bind(record.scopes.join(" "))
         .bind(record.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(NewApiKey { record, secret })
     }
@@ -121,7 +121,7 @@ impl Store {
         .bind(now_micros())
         .bind(key_id.to_string())
         .bind(tenant_id.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("api key"));

@@ -102,7 +102,7 @@ impl Store {
         };
         let entries = serde_json::to_string(new.entries)
             .map_err(|e| StoreError::Corrupt(format!("entries: {e}")))?;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         if status == SnapshotStatus::Live {
             sqlx::query(
                 "UPDATE list_snapshots SET status = 'superseded' WHERE list_id = $1 AND status = 'live'",
@@ -137,7 +137,7 @@ impl Store {
     /// Makes an earlier, identical snapshot live again instead of storing
     /// the same content twice.
     pub async fn relive_snapshot(&self, list_id: &str, snapshot_id: &str) -> StoreResult<()> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "UPDATE list_snapshots SET status = 'superseded' WHERE list_id = $1 AND status = 'live'",
         )
@@ -267,7 +267,7 @@ impl Store {
         .bind(list_id)
         .bind(http_cache.map(|c| c.to_string()))
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -285,7 +285,7 @@ impl Store {
         .bind(list_id)
         .bind(now)
         .bind(error)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

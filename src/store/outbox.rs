@@ -166,7 +166,7 @@ impl Store {
         .bind(now + lease_micros)
         .bind(now)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writer)
         .await?;
         let mut items = rows
             .iter()
@@ -180,7 +180,7 @@ impl Store {
     /// failed for good.
     pub async fn record_attempt(&self, item: &OutboxItem, attempt: &Attempt) -> StoreResult<()> {
         let now = now_micros();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO deliveries (id, tenant_id, outbox_id, endpoint_id, event_id, event_type, \
              attempt, attempted_at, succeeded, status_code, error, duration_ms) \
@@ -268,7 +268,7 @@ impl Store {
         .bind(tenant_id.to_string())
         .bind(endpoint_id.to_string())
         .bind(outbox_id.to_string())
-        .fetch_all(&self.pool)
+        .fetch_all(&self.writer)
         .await?;
         rows.first().map(item_from_row).transpose()
     }

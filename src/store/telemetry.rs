@@ -92,20 +92,40 @@ pub(super) async fn write_keys(
         .execute(&mut **tx)
         .await?;
     }
-    for key in keys {
-        sqlx::query(
-            "INSERT INTO identity_keys (tenant_id, kind, digest, candidate_id, source, seen_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(tenant_id.to_string())
-        .bind(key.kind.as_str())
-        .bind(&key.digest)
-        .bind(candidate_id.to_string())
-        .bind(source.as_str())
-        .bind(seen_at)
-        .execute(&mut **tx)
-        .await?;
+    if keys.is_empty() {
+        return Ok(());
     }
+    // One multi-row INSERT: under load every statement on the single
+    // SQLite writer counts.
+    let rows: Vec<String> = (0..keys.len())
+        .map(|i| {
+            let b = i * 6;
+            format!(
+                "(${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1,
+                b + 2,
+                b + 3,
+                b + 4,
+                b + 5,
+                b + 6
+            )
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO identity_keys (tenant_id, kind, digest, candidate_id, source, seen_at) VALUES {}",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql);
+    for key in keys {
+        query = query
+            .bind(tenant_id.to_string())
+            .bind(key.kind.as_str())
+            .bind(&key.digest)
+            .bind(candidate_id.to_string())
+            .bind(source.as_str())
+            .bind(seen_at);
+    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -117,7 +137,7 @@ impl Store {
     ) -> StoreResult<TelemetryRecord> {
         let id = Uuid::now_v7();
         let now = now_micros();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "INSERT INTO telemetry_reports \
              (id, tenant_id, candidate_id, context, collected_at, received_at, body, signals) \
@@ -276,7 +296,7 @@ impl Store {
         .bind(tenant_id.to_string())
         .bind(data.to_string())
         .bind(now_micros())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }

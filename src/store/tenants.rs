@@ -23,7 +23,7 @@ impl Store {
             .bind(tenant.id.to_string())
             .bind(&tenant.name)
             .bind(tenant.created_at)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(tenant)
     }

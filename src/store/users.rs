@@ -69,7 +69,7 @@ impl Store {
         .bind(&user.role)
         .bind(password_hash)
         .bind(user.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| {
             if is_unique_violation(&e) {

@@ -7,7 +7,6 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::assessments::StoreTx;
 use super::{now_micros, parse_uuid, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,7 +97,7 @@ impl Store {
         .bind(serde_json::to_string(&endpoint.events).unwrap_or_default())
         .bind(serde_json::to_string(&endpoint.secrets).unwrap_or_default())
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(endpoint)
     }
@@ -142,14 +141,14 @@ impl Store {
         .bind(now_micros())
         .bind(endpoint.tenant_id.to_string())
         .bind(endpoint.id.to_string())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
 
     /// Deletes the endpoint; its undelivered events are dropped with it.
     pub async fn delete_webhook(&self, tenant_id: Uuid, id: Uuid) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writer.begin().await?;
         sqlx::query(
             "DELETE FROM outbox WHERE tenant_id = $1 AND endpoint_id = $2 AND status = 'pending'",
         )
@@ -164,19 +163,5 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
-    }
-}
-
-impl StoreTx {
-    /// The tenant's endpoints, read inside the transaction that enqueues
-    /// events for them.
-    pub async fn webhooks(&mut self) -> StoreResult<Vec<WebhookEndpoint>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY id"
-        ))
-        .bind(self.tenant_id.to_string())
-        .fetch_all(&mut *self.tx)
-        .await?;
-        rows.iter().map(from_row).collect()
     }
 }
