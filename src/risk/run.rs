@@ -93,13 +93,16 @@ pub async fn assess_candidate(
     .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?;
 
     let mut device_signals: Vec<Signal> = Vec::new();
-    let reports = state
-        .store
-        .list_telemetry(tenant, candidate_id, None, TELEMETRY_REPORTS)
-        .await?;
-    for report in &reports.items {
-        if let Ok(signals) = serde_json::from_value::<Vec<Signal>>(report.signals.clone()) {
-            device_signals.extend(signals);
+    // A candidate created this instant has no telemetry yet.
+    if trigger != Trigger::CandidateCreated {
+        let reports = state
+            .store
+            .list_telemetry(tenant, candidate_id, None, TELEMETRY_REPORTS)
+            .await?;
+        for report in &reports.items {
+            if let Ok(signals) = serde_json::from_value::<Vec<Signal>>(report.signals.clone()) {
+                device_signals.extend(signals);
+            }
         }
     }
     device_signals.extend(linkage_signals(state, tenant, candidate_id).await?);

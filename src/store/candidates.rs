@@ -262,14 +262,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         // Stored responses for replay, telemetry, identity keys, assessments
-        // (names, addresses in evidence) and undelivered events hold
+        // (names, addresses in evidence) and their events hold
         // personal data too. Cases keep only ids, decisions and scores.
         for sql in [
             "DELETE FROM idempotency_keys WHERE tenant_id = $1 AND resource_id = $2",
             "DELETE FROM telemetry_reports WHERE tenant_id = $1 AND candidate_id = $2",
             "DELETE FROM identity_keys WHERE tenant_id = $1 AND candidate_id = $2",
             "DELETE FROM assessments WHERE tenant_id = $1 AND candidate_id = $2",
-            "DELETE FROM outbox WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'pending'",
+            "DELETE FROM outbox WHERE tenant_id = $1 AND candidate_id = $2",
         ] {
             sqlx::query(sql)
                 .bind(tenant_id.to_string())

@@ -454,6 +454,15 @@ async fn three_candidates_on_one_device_and_phone_are_linked(backend: Backend) {
     )
     .await;
     assert_eq!(status, 200);
+    // Its reports and assessments went with it.
+    for what in ["telemetry", "assessments"] {
+        let (_, listed) = json_of(
+            app.get(&format!("/v1/candidates/{}/{what}", ids[2]), &key)
+                .await,
+        )
+        .await;
+        assert_eq!(listed["data"], json!([]), "{what}");
+    }
     let report = post_telemetry(&app, &key, &ids[0], &device(6)).await;
     let reuse = by_category(&report["signals"], "identity_reuse");
     assert!(
