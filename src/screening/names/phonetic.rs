@@ -58,7 +58,43 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if max == 0 {
         return 1.0;
     }
-    1.0 - strsim::osa_distance(a, b) as f64 / max as f64
+    1.0 - osa_distance(a, b) as f64 / max as f64
+}
+
+/// Optimal string alignment distance, as `strsim::osa_distance` computes
+/// it; tokens are short ASCII, so those are done on bytes in stack rows
+/// rather than on `char` vectors on the heap (this is the scorer's inner
+/// loop).
+fn osa_distance(a: &str, b: &str) -> usize {
+    const MAX: usize = 64;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || b.len() >= MAX {
+        return strsim::osa_distance(
+            std::str::from_utf8(a).unwrap_or_default(),
+            std::str::from_utf8(b).unwrap_or_default(),
+        );
+    }
+    let n = b.len();
+    let mut two_back = [0usize; MAX];
+    let mut prev = [0usize; MAX];
+    let mut curr = [0usize; MAX];
+    for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
+        *cell = j;
+    }
+    for i in 0..a.len() {
+        curr[0] = i + 1;
+        for j in 0..n {
+            let cost = usize::from(a[i] != b[j]);
+            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
+                d = d.min(two_back[j - 1] + 1);
+            }
+            curr[j + 1] = d;
+        }
+        std::mem::swap(&mut two_back, &mut prev);
+        std::mem::swap(&mut prev, &mut curr);
+    }
+    prev[n]
 }
 
 #[cfg(test)]
@@ -81,5 +117,21 @@ mod tests {
     fn similarity_is_a_ratio() {
         assert_eq!(similarity("abc", "abc"), 1.0);
         assert!((similarity("netanyahu", "netanyhu") - 8.0 / 9.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn osa_distance_agrees_with_strsim() {
+        let words = [
+            "", "a", "ab", "ba", "abc", "acb", "marcon", "macron", "netanyahu", "netanyhu",
+            "mohammed", "muhammad", "ca", "abc", "kitten", "sitting", "ahmadalubaidi",
+            "ahmedhasan", "jöng", "jong",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(osa_distance(a, b), strsim::osa_distance(a, b), "{a} / {b}");
+            }
+        }
+        let long = "x".repeat(70);
+        assert_eq!(osa_distance(&long, "xx"), 68);
     }
 }
