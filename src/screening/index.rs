@@ -12,7 +12,8 @@ use std::sync::Arc;
 use super::lists::{AliasQuality, EntryKind, ListEntry, LiveList};
 use super::names::AnalyzedName;
 use super::score::{
-    class_weight, compare_prepared, score_bound, NameScore, Prepared, Rarity, Scratch,
+    class_weight, compare_prepared, score_bound, NameScore, Prepared, Rarity, Scratch, Summary,
+    TokenStats,
 };
 use crate::screening::names::NameToken;
 
@@ -39,6 +40,12 @@ pub struct Candidate<'a> {
 pub struct NameIndex {
     entries: Vec<(Arc<LiveList>, usize)>,
     names: Vec<IndexedName>,
+    /// Per name, where its tokens' stats start in `bound_tokens`, how many
+    /// there are, and the rest [`score_bound`] needs: kept apart from
+    /// `names` and contiguous so that bounding thousands of retrieved
+    /// names reads memory in order.
+    bound_names: Vec<(u32, u32, Summary)>,
+    bound_tokens: Vec<TokenStats>,
     /// Token keys → their position in `postings`.
     keys: HashMap<String, u32>,
     /// Per key, the names carrying it, in ascending order.
@@ -49,14 +56,20 @@ pub struct NameIndex {
     identifiers: HashMap<String, Vec<u32>>,
     /// ln of (names + 1), the idf scale.
     log_total: f64,
-    /// Keys on more names than this are not used for retrieval when a
-    /// query has rarer keys: they would retrieve thousands of names.
+    /// Keys on more names than this retrieve by their own postings only
+    /// when a query has rarer keys: their neighbours would add thousands.
     common_df: usize,
 }
 
 /// Share of the query's weight a name's keys must account for to be
 /// scored at all.
 const PRUNE_SHARE: f64 = 0.25;
+
+/// Share a name found only through common keys must account for: below
+/// half the query's weight, the score (0.6 × the better-covered side +
+/// 0.4 × the other) stays under the review threshold of 0.8 unless the
+/// query's rarer tokens match by spelling alone.
+const COMMON_ONLY_SHARE: f64 = 0.5;
 
 fn deletions(key: &str) -> Vec<String> {
     if key.len() < 4 || !key.is_ascii() {
@@ -87,6 +100,8 @@ impl NameIndex {
         let mut index = NameIndex {
             entries: Vec::new(),
             names: Vec::new(),
+            bound_names: Vec::new(),
+            bound_tokens: Vec::new(),
             keys: HashMap::new(),
             postings: Vec::new(),
             deletions: HashMap::new(),
@@ -111,6 +126,10 @@ impl NameIndex {
             .map(|n| Prepared::new(&n.analyzed, &index))
             .collect();
         for (name, prepared) in index.names.iter_mut().zip(prepared) {
+            let start = index.bound_tokens.len() as u32;
+            index.bound_tokens.extend_from_slice(prepared.tokens());
+            let len = prepared.tokens().len() as u32;
+            index.bound_names.push((start, len, prepared.summary()));
             name.prepared = prepared;
         }
         index
@@ -211,18 +230,22 @@ impl NameIndex {
             // Per candidate, the query weight its keys account for: an exact
             // key counts in full, a one-deletion neighbour as a likely typo.
             for token in keys {
-                if has_rare && self.df(&token.key) > self.common_df {
-                    continue;
-                }
                 let weight = self.weight(token);
                 ev.next_token();
+                // A common key's neighbours would retrieve thousands more:
+                // only its own postings count, and a name found through
+                // such keys alone must carry half the query (below).
+                if has_rare && self.df(&token.key) > self.common_df {
+                    ev.add(self.posting(&token.key), weight, false);
+                    continue;
+                }
                 // Exact postings first: a name found there has its best
                 // share and is not counted again through a neighbour.
-                ev.add(self.posting(&token.key), weight);
-                ev.add(self.deletions.get(&token.key), 0.7 * weight);
+                ev.add(self.posting(&token.key), weight, true);
+                ev.add(self.deletions.get(&token.key), 0.7 * weight, true);
                 for d in deletions(&token.key) {
-                    ev.add(self.posting(&d), 0.7 * weight);
-                    ev.add(self.deletions.get(&d), 0.7 * weight);
+                    ev.add(self.posting(&d), 0.7 * weight, true);
+                    ev.add(self.deletions.get(&d), 0.7 * weight, true);
                 }
             }
             // A name whose keys account for little of the query cannot reach
@@ -231,11 +254,12 @@ impl NameIndex {
             // what this costs against scoring every name.
             let total: f64 = query.significant().map(|t| self.weight(t)).sum();
             let needed = PRUNE_SHARE * total;
-            let ids = ev
-                .touched
-                .iter()
-                .copied()
-                .filter(|&id| ev.weight[id as usize] >= needed);
+            let needed_common = COMMON_ONLY_SHARE * total;
+            let ids = ev.touched.iter().copied().filter(|&id| {
+                let i = id as usize;
+                let needed = if ev.rare[i] { needed } else { needed_common };
+                ev.weight[i] >= needed
+            });
             self.score_all(query, ids, min_score, true)
         })
     }
@@ -257,15 +281,17 @@ impl NameIndex {
         let mut scratch = Scratch::default();
         let mut out: Vec<(u32, Candidate<'_>)> = ids
             .filter_map(|id| {
-                let name = &self.names[id as usize];
                 // The bound is cheap and provably not below the score: most
                 // retrieved names share only a common token and stop here.
                 // The exhaustive reference scores without it.
-                if bounded
-                    && score_bound(query, &prepared, &name.analyzed, &name.prepared) < min_score
-                {
-                    return None;
+                if bounded {
+                    let (start, len, summary) = &self.bound_names[id as usize];
+                    let tokens = &self.bound_tokens[*start as usize..(start + len) as usize];
+                    if score_bound(&prepared, tokens, summary) < min_score {
+                        return None;
+                    }
                 }
+                let name = &self.names[id as usize];
                 let score = compare_prepared(
                     query,
                     &prepared,
@@ -295,6 +321,8 @@ impl NameIndex {
 struct Evidence {
     /// Per name, the query weight its keys account for so far.
     weight: Vec<f64>,
+    /// Per name, whether a key that is not common credited it.
+    rare: Vec<bool>,
     /// Per name, the last query token that credited it.
     credited_by: Vec<u32>,
     token: u32,
@@ -310,10 +338,12 @@ impl Evidence {
     fn reset(&mut self, names: usize) {
         for &id in &self.touched {
             self.weight[id as usize] = 0.0;
+            self.rare[id as usize] = false;
         }
         self.touched.clear();
         if self.weight.len() < names {
             self.weight.resize(names, 0.0);
+            self.rare.resize(names, false);
             self.credited_by.resize(names, 0);
         }
     }
@@ -327,7 +357,7 @@ impl Evidence {
     }
 
     /// Credits each listed name with `share` unless this token already did.
-    fn add(&mut self, list: Option<&Vec<u32>>, share: f64) {
+    fn add(&mut self, list: Option<&Vec<u32>>, share: f64, rare: bool) {
         for &id in list.into_iter().flatten() {
             let i = id as usize;
             if self.credited_by[i] == self.token {
@@ -338,6 +368,7 @@ impl Evidence {
                 self.touched.push(id);
             }
             self.weight[i] += share;
+            self.rare[i] |= rare;
         }
     }
 }

@@ -122,9 +122,26 @@ mod tests {
     #[test]
     fn osa_distance_agrees_with_strsim() {
         let words = [
-            "", "a", "ab", "ba", "abc", "acb", "marcon", "macron", "netanyahu", "netanyhu",
-            "mohammed", "muhammad", "ca", "abc", "kitten", "sitting", "ahmadalubaidi",
-            "ahmedhasan", "jöng", "jong",
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "marcon",
+            "macron",
+            "netanyahu",
+            "netanyhu",
+            "mohammed",
+            "muhammad",
+            "ca",
+            "abc",
+            "kitten",
+            "sitting",
+            "ahmadalubaidi",
+            "ahmedhasan",
+            "jöng",
+            "jong",
         ];
         for a in words {
             for b in words {
