@@ -235,7 +235,7 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
         times.last().map_or(0, |d| d.as_micros()),
     );
     // Which queries make the tail, to know what to work on next.
-    slowest.sort_by(|a, b| b.0.cmp(&a.0));
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
     let mut shown = std::collections::HashSet::new();
     let tail: Vec<String> = slowest
         .iter()
