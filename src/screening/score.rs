@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use super::names::normalize::{Origin, TokenClass};
-use super::names::phonetic::similarity;
+use super::names::phonetic;
 use super::names::{AnalyzedName, NameToken};
 
 /// How much a token identifies: 0 (nothing) to 1 (rare).
@@ -374,8 +374,7 @@ fn similarity_at_least(a: &str, sa: Shape, b: &str, sb: Shape, floor: f64) -> Op
     if sa.similarity_bound(sb) < floor {
         return None;
     }
-    let sim = similarity(a, b);
-    (sim >= floor).then_some(sim)
+    phonetic::similarity_at_least(a, b, floor)
 }
 
 fn token_similarity(
@@ -430,7 +429,11 @@ fn token_similarity(
     let key = if sa.key.similarity_bound(sb.key) * factor < floor {
         None
     } else {
-        Some(similarity(&a.key, &b.key) * factor).filter(|&k| k >= floor)
+        // Only a key similarity of at least floor / factor can qualify
+        // (asked a hair lower, against rounding); the exact test follows.
+        phonetic::similarity_at_least(&a.key, &b.key, floor / factor - 1e-9)
+            .map(|k| k * factor)
+            .filter(|&k| k >= floor)
     };
     let sim = match (text, key) {
         (Some(t), Some(k)) => t.max(k),
