@@ -1,9 +1,10 @@
 //! The in-memory index over every name and alias of the live lists.
 //! Retrieval goes through token keys (Korean syllable keys, surname groups,
 //! phonetic keys) and their one-deletion variants, which catch a typo per
-//! token; the retrieved names are then scored exactly. Key frequencies
-//! double as the rarity weights of the scorer. Built off the request path
-//! and swapped whole when a list version changes.
+//! token; each retrieved name gets a cheap upper bound of its score, and
+//! only those whose bound reaches the minimum are scored exactly. Key
+//! frequencies double as the rarity weights of the scorer. Built off the
+//! request path and swapped whole when a list version changes.
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
