@@ -207,6 +207,7 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
     let subjects = queries(lists);
     let thresholds = Thresholds::default();
     let mut times = Vec::with_capacity(subjects.len() * 2);
+    let mut slowest: Vec<(Duration, &str)> = Vec::new();
     let mut hits = 0;
     for pass in 0..3 {
         for subject in &subjects {
@@ -215,6 +216,7 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
             let elapsed = t.elapsed();
             if pass > 0 {
                 times.push(elapsed);
+                slowest.push((elapsed, &subject.names[0]));
                 hits += usize::from(!found.is_empty());
             }
         }
@@ -232,6 +234,16 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
         percentile(&times, 0.99).as_micros(),
         times.last().map_or(0, |d| d.as_micros()),
     );
+    // Which queries make the tail, to know what to work on next.
+    slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+    let mut shown = std::collections::HashSet::new();
+    let tail: Vec<String> = slowest
+        .iter()
+        .filter(|(_, name)| shown.insert(*name))
+        .take(5)
+        .map(|(d, name)| format!("{name} ({} µs)", d.as_micros()))
+        .collect();
+    println!("  slowest: {}", tail.join(", "));
     (index, subjects)
 }
 

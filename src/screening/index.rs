@@ -1,16 +1,21 @@
 //! The in-memory index over every name and alias of the live lists.
 //! Retrieval goes through token keys (Korean syllable keys, surname groups,
 //! phonetic keys) and their one-deletion variants, which catch a typo per
-//! token; the retrieved names are then scored exactly. Key frequencies
-//! double as the rarity weights of the scorer. Built off the request path
-//! and swapped whole when a list version changes.
+//! token; each retrieved name gets a cheap upper bound of its score, and
+//! only those whose bound reaches the minimum are scored exactly. Key
+//! frequencies double as the rarity weights of the scorer. Built off the
+//! request path and swapped whole when a list version changes.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::lists::{AliasQuality, EntryKind, ListEntry, LiveList};
 use super::names::AnalyzedName;
-use super::score::{class_weight, compare, NameScore, Rarity};
+use super::score::{
+    class_weight, compare_prepared, score_bound, NameScore, Prepared, Rarity, Scratch, Summary,
+    TokenStats,
+};
 use crate::screening::names::NameToken;
 
 /// One list name or alias.
@@ -22,6 +27,8 @@ pub struct IndexedName {
     pub name: String,
     pub weak: bool,
     pub analyzed: AnalyzedName,
+    /// Token weights and shapes, fixed when the index is built.
+    pub prepared: Prepared,
 }
 
 /// A retrieved and scored name.
@@ -34,21 +41,36 @@ pub struct Candidate<'a> {
 pub struct NameIndex {
     entries: Vec<(Arc<LiveList>, usize)>,
     names: Vec<IndexedName>,
-    postings: HashMap<String, Vec<u32>>,
+    /// Per name, where its tokens' stats start in `bound_tokens`, how many
+    /// there are, and the rest [`score_bound`] needs: kept apart from
+    /// `names` and contiguous so that bounding thousands of retrieved
+    /// names reads memory in order.
+    bound_names: Vec<(u32, u32, Summary)>,
+    bound_tokens: Vec<TokenStats>,
+    /// Token keys → their position in `postings`.
+    keys: HashMap<String, u32>,
+    /// Per key, the names carrying it, in ascending order.
+    postings: Vec<Vec<u32>>,
     /// One-deletion variants of keys of four or more characters.
     deletions: HashMap<String, Vec<u32>>,
     /// Normalised identifier and wallet values → entries.
     identifiers: HashMap<String, Vec<u32>>,
     /// ln of (names + 1), the idf scale.
     log_total: f64,
-    /// Keys on more names than this are not used for retrieval when a
-    /// query has rarer keys: they would retrieve thousands of names.
+    /// Keys on more names than this retrieve by their own postings only
+    /// when a query has rarer keys: their neighbours would add thousands.
     common_df: usize,
 }
 
 /// Share of the query's weight a name's keys must account for to be
 /// scored at all.
 const PRUNE_SHARE: f64 = 0.25;
+
+/// Share a name found only through common keys must account for: below
+/// half the query's weight, the score (0.6 × the better-covered side +
+/// 0.4 × the other) stays under the review threshold of 0.8 unless the
+/// query's rarer tokens match by spelling alone.
+const COMMON_ONLY_SHARE: f64 = 0.5;
 
 fn deletions(key: &str) -> Vec<String> {
     if key.len() < 4 || !key.is_ascii() {
@@ -79,7 +101,10 @@ impl NameIndex {
         let mut index = NameIndex {
             entries: Vec::new(),
             names: Vec::new(),
-            postings: HashMap::new(),
+            bound_names: Vec::new(),
+            bound_tokens: Vec::new(),
+            keys: HashMap::new(),
+            postings: Vec::new(),
             deletions: HashMap::new(),
             identifiers: HashMap::new(),
             log_total: 0.0,
@@ -94,6 +119,20 @@ impl NameIndex {
         }
         index.log_total = ((index.names.len() + 1) as f64).ln();
         index.common_df = (index.names.len() / 50).max(200);
+        // Weights depend on the key frequencies, known only now; computing
+        // them here keeps map look-ups off the request path.
+        let prepared: Vec<Prepared> = index
+            .names
+            .iter()
+            .map(|n| Prepared::new(&n.analyzed, &index))
+            .collect();
+        for (name, prepared) in index.names.iter_mut().zip(prepared) {
+            let start = index.bound_tokens.len() as u32;
+            index.bound_tokens.extend_from_slice(prepared.tokens());
+            let len = prepared.tokens().len() as u32;
+            index.bound_names.push((start, len, prepared.summary()));
+            name.prepared = prepared;
+        }
         index
     }
 
@@ -124,7 +163,12 @@ impl NameIndex {
                 .iter()
                 .chain(analyzed.alternate.iter().flatten())
             {
-                push_unique(self.postings.entry(token.key.clone()).or_default(), name_id);
+                let next = self.postings.len() as u32;
+                let key = *self.keys.entry(token.key.clone()).or_insert(next);
+                if key == next {
+                    self.postings.push(Vec::new());
+                }
+                push_unique(&mut self.postings[key as usize], name_id);
                 for d in deletions(&token.key) {
                     push_unique(self.deletions.entry(d).or_default(), name_id);
                 }
@@ -133,6 +177,7 @@ impl NameIndex {
                 entry: entry_id,
                 name: name.to_string(),
                 weak,
+                prepared: Prepared::new(&analyzed, &super::score::DefaultRarity),
                 analyzed,
             });
         }
@@ -166,8 +211,12 @@ impl NameIndex {
             .map_or(&[], Vec::as_slice)
     }
 
+    fn posting(&self, key: &str) -> Option<&Vec<u32>> {
+        self.keys.get(key).map(|&k| &self.postings[k as usize])
+    }
+
     fn df(&self, key: &str) -> usize {
-        self.postings.get(key).map_or(0, Vec::len)
+        self.posting(key).map_or(0, Vec::len)
     }
 
     /// Names scoring at least `min_score` against `query`.
@@ -177,49 +226,49 @@ impl NameIndex {
             .chain(query.alternate.iter().flatten())
             .collect();
         let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
-        // Per candidate, the query weight its keys account for: an exact key
-        // counts in full, a one-deletion neighbour as a likely typo.
-        let mut evidence: HashMap<u32, f64> = HashMap::new();
-        let mut per_token: HashMap<u32, f64> = HashMap::new();
-        for token in keys {
-            if has_rare && self.df(&token.key) > self.common_df {
-                continue;
-            }
-            let weight = self.weight(token);
-            per_token.clear();
-            let mut add = |list: Option<&Vec<u32>>, share: f64| {
-                for &id in list.into_iter().flatten() {
-                    let e = per_token.entry(id).or_insert(0.0);
-                    *e = e.max(share * weight);
+        EVIDENCE.with_borrow_mut(|ev| {
+            ev.reset(self.names.len());
+            // Per candidate, the query weight its keys account for: an exact
+            // key counts in full, a one-deletion neighbour as a likely typo.
+            for token in keys {
+                let weight = self.weight(token);
+                ev.next_token();
+                // A common key's neighbours would retrieve thousands more:
+                // only its own postings count, and a name found through
+                // such keys alone must carry half the query (below).
+                if has_rare && self.df(&token.key) > self.common_df {
+                    ev.add(self.posting(&token.key), weight, false);
+                    continue;
                 }
-            };
-            add(self.postings.get(&token.key), 1.0);
-            add(self.deletions.get(&token.key), 0.7);
-            for d in deletions(&token.key) {
-                add(self.postings.get(&d), 0.7);
-                add(self.deletions.get(&d), 0.7);
+                // Exact postings first: a name found there has its best
+                // share and is not counted again through a neighbour.
+                ev.add(self.posting(&token.key), weight, true);
+                ev.add(self.deletions.get(&token.key), 0.7 * weight, true);
+                for d in deletions(&token.key) {
+                    ev.add(self.posting(&d), 0.7 * weight, true);
+                    ev.add(self.deletions.get(&d), 0.7 * weight, true);
+                }
             }
-            for (&id, &w) in &per_token {
-                *evidence.entry(id).or_insert(0.0) += w;
-            }
-        }
-        // A name whose keys account for little of the query cannot reach
-        // the threshold: the rest would have to match by spelling alone.
-        // The recall-parity check (scripts/dprk_eval.py --parity) measures
-        // what this costs against scoring every name.
-        let total: f64 = query.significant().map(|t| self.weight(t)).sum();
-        let needed = PRUNE_SHARE * total;
-        let ids = evidence
-            .into_iter()
-            .filter(|&(_, w)| w >= needed)
-            .map(|(id, _)| id);
-        self.score_all(query, ids, min_score)
+            // A name whose keys account for little of the query cannot reach
+            // the threshold: the rest would have to match by spelling alone.
+            // The recall-parity check (scripts/dprk_eval.py --parity) measures
+            // what this costs against scoring every name.
+            let total: f64 = query.significant().map(|t| self.weight(t)).sum();
+            let needed = PRUNE_SHARE * total;
+            let needed_common = COMMON_ONLY_SHARE * total;
+            let ids = ev.touched.iter().copied().filter(|&id| {
+                let i = id as usize;
+                let needed = if ev.rare[i] { needed } else { needed_common };
+                ev.weight[i] >= needed
+            });
+            self.score_all(query, ids, min_score, true)
+        })
     }
 
     /// Every name scored: the reference the index's recall is checked
     /// against.
     pub fn search_exhaustive(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
-        self.score_all(query, 0..self.names.len() as u32, min_score)
+        self.score_all(query, 0..self.names.len() as u32, min_score, false)
     }
 
     fn score_all(
@@ -227,16 +276,101 @@ impl NameIndex {
         query: &AnalyzedName,
         ids: impl Iterator<Item = u32>,
         min_score: f64,
+        bounded: bool,
     ) -> Vec<Candidate<'_>> {
-        let mut out: Vec<Candidate<'_>> = ids
+        let prepared = Prepared::new(query, self);
+        let mut scratch = Scratch::default();
+        let mut out: Vec<(u32, Candidate<'_>)> = ids
             .filter_map(|id| {
+                // The bound is cheap and provably not below the score: most
+                // retrieved names share only a common token and stop here.
+                // The exhaustive reference scores without it.
+                if bounded {
+                    let (start, len, summary) = &self.bound_names[id as usize];
+                    let tokens = &self.bound_tokens[*start as usize..(start + len) as usize];
+                    if score_bound(&prepared, tokens, summary) < min_score {
+                        return None;
+                    }
+                }
                 let name = &self.names[id as usize];
-                let score = compare(query, &name.analyzed, self);
-                (score.score >= min_score).then_some(Candidate { name, score })
+                let score = compare_prepared(
+                    query,
+                    &prepared,
+                    &name.analyzed,
+                    &name.prepared,
+                    min_score,
+                    &mut scratch,
+                )?;
+                Some((id, Candidate { name, score }))
             })
             .collect();
-        out.sort_by(|a, b| b.score.score.total_cmp(&a.score.score));
-        out
+        // Equal scores in list order: which of an entry's equally good
+        // aliases explains a hit must not depend on retrieval order.
+        out.sort_by(|(ia, a), (ib, b)| {
+            b.score
+                .score
+                .total_cmp(&a.score.score)
+                .then_with(|| ia.cmp(ib))
+        });
+        out.into_iter().map(|(_, c)| c).collect()
+    }
+}
+
+/// Per-query retrieval state, kept per thread so that a query does not
+/// allocate and clear an array the size of the index.
+#[derive(Default)]
+struct Evidence {
+    /// Per name, the query weight its keys account for so far.
+    weight: Vec<f64>,
+    /// Per name, whether a key that is not common credited it.
+    rare: Vec<bool>,
+    /// Per name, the last query token that credited it.
+    credited_by: Vec<u32>,
+    token: u32,
+    /// Names with any evidence, in the order first found.
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static EVIDENCE: RefCell<Evidence> = RefCell::new(Evidence::default());
+}
+
+impl Evidence {
+    fn reset(&mut self, names: usize) {
+        for &id in &self.touched {
+            self.weight[id as usize] = 0.0;
+            self.rare[id as usize] = false;
+        }
+        self.touched.clear();
+        if self.weight.len() < names {
+            self.weight.resize(names, 0.0);
+            self.rare.resize(names, false);
+            self.credited_by.resize(names, 0);
+        }
+    }
+
+    fn next_token(&mut self) {
+        self.token = self.token.wrapping_add(1);
+        if self.token == 0 {
+            self.credited_by.fill(0);
+            self.token = 1;
+        }
+    }
+
+    /// Credits each listed name with `share` unless this token already did.
+    fn add(&mut self, list: Option<&Vec<u32>>, share: f64, rare: bool) {
+        for &id in list.into_iter().flatten() {
+            let i = id as usize;
+            if self.credited_by[i] == self.token {
+                continue;
+            }
+            self.credited_by[i] = self.token;
+            if self.weight[i] == 0.0 {
+                self.touched.push(id);
+            }
+            self.weight[i] += share;
+            self.rare[i] |= rare;
+        }
     }
 }
 

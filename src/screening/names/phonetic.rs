@@ -58,7 +58,113 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     if max == 0 {
         return 1.0;
     }
-    1.0 - strsim::osa_distance(a, b) as f64 / max as f64
+    1.0 - osa_distance(a, b) as f64 / max as f64
+}
+
+/// `similarity(a, b)` when it is at least `least`; `None` means it is
+/// below. Only distances that could qualify are computed (a band of the
+/// table around its diagonal, stopped once every path is too long), which
+/// matters for whole names compared as joined strings.
+pub fn similarity_at_least(a: &str, b: &str, least: f64) -> Option<f64> {
+    let max = a.chars().count().max(b.chars().count());
+    if max == 0 {
+        return (1.0 >= least).then_some(1.0);
+    }
+    // One more than the most edits `least` allows, against rounding.
+    let k = ((1.0 - least).max(0.0) * max as f64).ceil() as usize + 1;
+    let d = match osa_within(a.as_bytes(), b.as_bytes(), k) {
+        Some(d) => d,
+        None if a.is_ascii() && b.is_ascii() && b.len() < OSA_STACK => return None,
+        None => osa_distance(a, b),
+    };
+    let sim = 1.0 - d as f64 / max as f64;
+    (sim >= least).then_some(sim)
+}
+
+/// Rows on the stack: longer strings go to `strsim`.
+const OSA_STACK: usize = 64;
+
+/// The OSA distance of two ASCII strings if it is at most `k`, else `None`
+/// (also for input this does not handle, which the caller then computes
+/// in full). Cells further than `k` from the diagonal, and values above
+/// `k`, are capped at `k + 1`: a path of at most `k` edits never uses them.
+fn osa_within(a: &[u8], b: &[u8], k: usize) -> Option<usize> {
+    if !a.is_ascii() || !b.is_ascii() || b.len() >= OSA_STACK {
+        return None;
+    }
+    if a.len().abs_diff(b.len()) > k {
+        return None;
+    }
+    let cap = k + 1;
+    let n = b.len();
+    let mut two_back = [cap; OSA_STACK];
+    let mut prev = [cap; OSA_STACK];
+    let mut curr = [cap; OSA_STACK];
+    for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
+        *cell = j.min(cap);
+    }
+    for i in 0..a.len() {
+        curr[..=n].fill(cap);
+        curr[0] = (i + 1).min(cap);
+        let lo = i.saturating_sub(k);
+        let hi = (i + k + 1).min(n);
+        let mut row_min = curr[0];
+        for j in lo..hi {
+            let cost = usize::from(a[i] != b[j]);
+            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
+                d = d.min(two_back[j - 1] + 1);
+            }
+            let d = d.min(cap);
+            curr[j + 1] = d;
+            row_min = row_min.min(d);
+        }
+        let prev_min = prev[..=n].iter().copied().min().unwrap_or(cap);
+        // Every later cell comes from this row or the one before at no
+        // less cost: once both exceed k, so does the distance.
+        if row_min > k && prev_min > k {
+            return None;
+        }
+        std::mem::swap(&mut two_back, &mut prev);
+        std::mem::swap(&mut prev, &mut curr);
+    }
+    (prev[n] <= k).then_some(prev[n])
+}
+
+/// Optimal string alignment distance, as `strsim::osa_distance` computes
+/// it; tokens are short ASCII, so those are done on bytes in stack rows
+/// rather than on `char` vectors on the heap (this is the scorer's inner
+/// loop).
+fn osa_distance(a: &str, b: &str) -> usize {
+    const MAX: usize = 64;
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if !a.is_ascii() || !b.is_ascii() || b.len() >= MAX {
+        return strsim::osa_distance(
+            std::str::from_utf8(a).unwrap_or_default(),
+            std::str::from_utf8(b).unwrap_or_default(),
+        );
+    }
+    let n = b.len();
+    let mut two_back = [0usize; MAX];
+    let mut prev = [0usize; MAX];
+    let mut curr = [0usize; MAX];
+    for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
+        *cell = j;
+    }
+    for i in 0..a.len() {
+        curr[0] = i + 1;
+        for j in 0..n {
+            let cost = usize::from(a[i] != b[j]);
+            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
+                d = d.min(two_back[j - 1] + 1);
+            }
+            curr[j + 1] = d;
+        }
+        std::mem::swap(&mut two_back, &mut prev);
+        std::mem::swap(&mut prev, &mut curr);
+    }
+    prev[n]
 }
 
 #[cfg(test)]
@@ -81,5 +187,78 @@ mod tests {
     fn similarity_is_a_ratio() {
         assert_eq!(similarity("abc", "abc"), 1.0);
         assert!((similarity("netanyahu", "netanyhu") - 8.0 / 9.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn osa_distance_agrees_with_strsim() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "marcon",
+            "macron",
+            "netanyahu",
+            "netanyhu",
+            "mohammed",
+            "muhammad",
+            "ca",
+            "abc",
+            "kitten",
+            "sitting",
+            "ahmadalubaidi",
+            "ahmedhasan",
+            "jöng",
+            "jong",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(osa_distance(a, b), strsim::osa_distance(a, b), "{a} / {b}");
+            }
+        }
+        let long = "x".repeat(70);
+        assert_eq!(osa_distance(&long, "xx"), 68);
+    }
+
+    #[test]
+    fn bounded_similarity_is_similarity_at_or_above_the_floor() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "ba",
+            "abc",
+            "acb",
+            "marcon",
+            "macron",
+            "netanyahu",
+            "netanyhu",
+            "mohammed",
+            "muhammad",
+            "kitten",
+            "sitting",
+            "ahmadalubaidi",
+            "ahmedhasan",
+            "koreakumsantradingcorporation",
+            "koreakumsantraingcorporation",
+            "koreakumsantradingcompany",
+            "jöng",
+            "jong",
+        ];
+        for a in words {
+            for b in words {
+                for least in [0.0, 0.5, 0.7, 0.75, 0.9, 1.0] {
+                    let full = similarity(a, b);
+                    let expected = (full >= least).then_some(full);
+                    assert_eq!(
+                        similarity_at_least(a, b, least),
+                        expected,
+                        "{a} / {b} / {least}"
+                    );
+                }
+            }
+        }
     }
 }
