@@ -15,6 +15,7 @@ use crate::jobs::indicator_refresh::IndicatorService;
 use crate::jobs::list_refresh::ListService;
 use crate::jobs::outbox::OutboxWorker;
 use crate::observability::{self, Metrics};
+use crate::risk::tenant::TenantCache;
 use crate::risk::Policy;
 use crate::screening::lists::LiveLists;
 use crate::screening::screen::Thresholds;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub allow_private_targets: bool,
     /// Wakes the delivery worker when new outbox items are committed.
     pub outbox_wakeup: Arc<Notify>,
+    /// Per-tenant settings, policy and endpoints for assessments.
+    pub tenants: TenantCache,
 }
 
 pub struct Application {
@@ -99,6 +102,7 @@ impl Application {
             public_base_url: config.notify.public_base_url.clone(),
             allow_private_targets: config.notify.allow_private_targets,
             outbox_wakeup,
+            tenants: TenantCache::default(),
             screening: config.screening,
         });
         let metrics = web::Data::new(Metrics::default());

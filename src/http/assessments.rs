@@ -39,14 +39,7 @@ pub async fn assess_after_write(
     data: &CandidateData,
     trigger: Trigger,
 ) -> Value {
-    let settings = match super::telemetry::tenant_settings(state, tenant).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(error = %e, "tenant settings unreadable; assessment skipped");
-            return Value::Null;
-        }
-    };
-    match assess_candidate(state, tenant, candidate_id, data, &settings, trigger).await {
+    match assess_candidate(state, tenant, candidate_id, data, trigger).await {
         Ok(record) => assessment_json(&record),
         Err(e) => {
             tracing::error!(error = %e, trigger = trigger.as_str(), "assessment failed");
@@ -73,16 +66,7 @@ pub async fn create(
         .await?
         .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
     let data = candidate.data.ok_or(RunError::Erased)?;
-    let settings = super::telemetry::tenant_settings(&state, tenant).await?;
-    let record = assess_candidate(
-        &state,
-        tenant,
-        candidate_id,
-        &data,
-        &settings,
-        Trigger::OnDemand,
-    )
-    .await?;
+    let record = assess_candidate(&state, tenant, candidate_id, &data, Trigger::OnDemand).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(assessment_json(&record)))
 }
 

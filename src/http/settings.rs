@@ -36,5 +36,6 @@ pub async fn put(
         .store
         .put_tenant_settings(principal.tenant_id, &settings.to_value())
         .await?;
+    state.tenants.forget(principal.tenant_id);
     Ok(HttpResponse::Ok().json(settings.to_value()))
 }

@@ -82,8 +82,12 @@ pub async fn create(
         return Err(ApiError::Gone("this candidate has been erased".into()));
     };
     let report = Telemetry::parse(&body).map_err(ApiError::Validation)?;
-    let settings = tenant_settings(&state, tenant).await?;
-    let allow = SoftwareAllowList::new(&settings.allowed_software);
+    let ctx = state
+        .tenants
+        .get(&state.store, &state.policy, tenant)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let allow = SoftwareAllowList::new(&ctx.settings.allowed_software);
     let signals = state
         .indicators
         .current()

@@ -162,6 +162,7 @@ pub async fn create(
             first,
         )
         .await?;
+    state.tenants.forget(principal.tenant_id);
     let mut out = endpoint_json(&endpoint);
     out["secret"] = json!(shown);
     Ok(HttpResponse::build(StatusCode::CREATED).json(out))
@@ -211,6 +212,7 @@ pub async fn patch(
         endpoint.enabled = enabled;
     }
     state.store.update_webhook(&endpoint).await?;
+    state.tenants.forget(principal.tenant_id);
     let endpoint = load(&state, principal.tenant_id, &id).await?;
     Ok(HttpResponse::Ok().json(endpoint_json(&endpoint)))
 }
@@ -282,6 +284,7 @@ pub async fn rotate_secret(
     let shown = fresh.secret.clone();
     endpoint.secrets.push(fresh);
     state.store.update_webhook(&endpoint).await?;
+    state.tenants.forget(principal.tenant_id);
     let endpoint = load(&state, principal.tenant_id, &id).await?;
     let mut out = endpoint_json(&endpoint);
     out["secret"] = json!(shown);

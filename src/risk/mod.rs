@@ -7,5 +7,6 @@ pub mod assess;
 pub mod events;
 pub mod policy;
 pub mod run;
+pub mod tenant;
 
 pub use policy::{Decision, Policy};

@@ -3,16 +3,14 @@
 //! record the assessment, the case it opens or updates and the events for
 //! webhooks and email in one transaction.
 
-use std::sync::Arc;
-
 use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::assess::{assess, identity_signals, subject_of, Inputs, Trigger};
 use super::events::{alert_email, assessment_json, case_json, envelope, AlertSubject};
-use super::policy::{Decision, Policy};
+use super::policy::Decision;
+use super::tenant::TenantError;
 use crate::app::AppState;
-use crate::domain::settings::TenantSettings;
 use crate::domain::CandidateData;
 use crate::indicators::linkage::reuse_signals;
 use crate::indicators::Signal;
@@ -34,16 +32,6 @@ pub enum RunError {
 /// interview do not vanish because a later check looked clean.
 const TELEMETRY_REPORTS: u32 = 20;
 
-/// The policy for a tenant: its own if it saved one, else the service's.
-pub fn policy_for(state: &AppState, settings: &TenantSettings) -> Result<Arc<Policy>, RunError> {
-    match &settings.policy {
-        Some(text) => Policy::from_toml(text)
-            .map(Arc::new)
-            .map_err(|e| RunError::Internal(format!("stored tenant policy is invalid: {e}"))),
-        None => Ok(state.policy.clone()),
-    }
-}
-
 /// `identity_reuse` signals for a candidate, from the identity keys stored.
 pub async fn linkage_signals(
     state: &AppState,
@@ -64,9 +52,17 @@ pub async fn assess_candidate(
     tenant: Uuid,
     candidate_id: Uuid,
     data: &CandidateData,
-    settings: &TenantSettings,
     trigger: Trigger,
 ) -> Result<AssessmentRecord, RunError> {
+    let tenant_ctx = state
+        .tenants
+        .get(&state.store, &state.policy, tenant)
+        .await
+        .map_err(|e| match e {
+            TenantError::Store(e) => RunError::Store(e),
+            TenantError::Settings(m) => RunError::Internal(m),
+        })?;
+    let settings = &tenant_ctx.settings;
     let live = state.lists.live().current();
     let missing = state.lists.missing_lists().await?;
     let lists_used: Vec<Value> = live
@@ -107,10 +103,10 @@ pub async fn assess_candidate(
     }
     device_signals.extend(linkage_signals(state, tenant, candidate_id).await?);
 
-    let policy = policy_for(state, settings)?;
+    let policy = &tenant_ctx.policy;
     let indicators = state.indicators.current();
     let outcome = assess(Inputs {
-        policy: &policy,
+        policy,
         hits,
         lists_used,
         missing_lists: missing,
@@ -123,9 +119,7 @@ pub async fn assess_candidate(
         }),
     });
 
-    // Read before the write transaction, so the single SQLite writer is
-    // held only for writes.
-    let endpoints = state.store.list_webhooks(tenant).await?;
+    let endpoints = &tenant_ctx.endpoints;
     let mut tx = state.store.begin(tenant).await?;
     let record = tx
         .insert_assessment(

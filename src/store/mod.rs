@@ -130,6 +130,8 @@ fn pool_options(backend: Backend, max_connections: u32) -> AnyPoolOptions {
             conn.execute("PRAGMA synchronous = NORMAL").await?;
             conn.execute("PRAGMA foreign_keys = ON").await?;
             conn.execute("PRAGMA busy_timeout = 5000").await?;
+            // Reads through a memory map instead of a read() per page.
+            conn.execute("PRAGMA mmap_size = 268435456").await?;
             Ok(())
         })
     })
