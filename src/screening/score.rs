@@ -384,10 +384,11 @@ fn token_similarity(
     sb: &TokenStats,
     korean: bool,
 ) -> Option<(f64, MatchKind)> {
-    if a.text == b.text {
+    // Unequal hashes settle most comparisons without reading the strings.
+    if sa.text_hash == sb.text_hash && a.text == b.text {
         return Some((1.0, MatchKind::Exact));
     }
-    if a.key == b.key {
+    if sa.key_hash == sb.key_hash && a.key == b.key {
         return Some(if a.key.starts_with('~') {
             (0.95, MatchKind::SurnameVariant)
         } else if korean {
