@@ -11,10 +11,10 @@ use uuid::Uuid;
 
 use super::auth::Principal;
 use super::errors::ApiError;
-use super::pagination::{encode_cursor, parse_cursor, parse_limit};
+use super::pagination::{encode_cursor, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
-use crate::domain::{CandidateData, FieldErrors};
+use crate::domain::CandidateData;
 use crate::risk::assess::Trigger;
 use crate::risk::events::assessment_json;
 use crate::risk::run::{assess_candidate, RunError};
@@ -78,17 +78,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
     let candidate_id = parse_id(&id)?;
-    let mut errs = FieldErrors::default();
-    for key in query.keys() {
-        if !["limit", "cursor"].contains(&key.as_str()) {
-            errs.push(key.as_str(), "is not a known query parameter");
-        }
-    }
-    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
-    let before = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
-    if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
-    }
+    let (limit, before) = parse_page_query(&query, &[])?;
     state
         .store
         .get_candidate(principal.tenant_id, candidate_id)

@@ -12,10 +12,10 @@ use super::assessments::assess_after_write;
 use super::auth::Principal;
 use super::errors::ApiError;
 use super::idempotency::Idempotency;
-use super::pagination::{encode_cursor, parse_cursor, parse_limit};
+use super::pagination::{encode_cursor, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
-use crate::domain::{CandidateData, FieldErrors};
+use crate::domain::CandidateData;
 use crate::risk::assess::Trigger;
 use crate::risk::events::assessment_json;
 use crate::store::{format_micros, CandidateRecord, CreateOutcome};
@@ -140,17 +140,7 @@ pub async fn list(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
-    let mut errs = FieldErrors::default();
-    for key in query.keys() {
-        if !["limit", "cursor", "external_id"].contains(&key.as_str()) {
-            errs.push(key.as_str(), "is not a known query parameter");
-        }
-    }
-    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
-    let after = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
-    if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
-    }
+    let (limit, after) = parse_page_query(&query, &["external_id"])?;
     let page = state
         .store
         .list_candidates(

@@ -5,6 +5,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
+use super::errors::ApiError;
 use crate::domain::FieldErrors;
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -34,6 +37,27 @@ pub fn parse_cursor(raw: Option<&str>, errs: &mut FieldErrors) -> Option<Uuid> {
         errs.push("cursor", "is not a cursor this API returned");
     }
     decoded
+}
+
+/// `limit` and `cursor` of a list request; any parameter other than those
+/// and `extra` is refused, every problem reported at once.
+pub fn parse_page_query(
+    query: &HashMap<String, String>,
+    extra: &[&str],
+) -> Result<(u32, Option<Uuid>), ApiError> {
+    let mut errs = FieldErrors::default();
+    for key in query.keys() {
+        if !["limit", "cursor"].contains(&key.as_str()) && !extra.contains(&key.as_str()) {
+            errs.push(key.as_str(), "is not a known query parameter");
+        }
+    }
+    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
+    let cursor = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
+    if errs.is_empty() {
+        Ok((limit, cursor))
+    } else {
+        Err(ApiError::Validation(errs))
+    }
 }
 
 pub fn encode_cursor(after: Uuid) -> String {

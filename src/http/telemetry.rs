@@ -12,12 +12,12 @@ use uuid::Uuid;
 use super::assessments::assess_after_write;
 use super::auth::Principal;
 use super::errors::ApiError;
-use super::pagination::{encode_cursor, parse_cursor, parse_limit};
+use super::pagination::{encode_cursor, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::settings::TenantSettings;
 use crate::domain::telemetry::Telemetry;
-use crate::domain::{CandidateData, FieldErrors};
+use crate::domain::CandidateData;
 use crate::indicators::consistency::ClaimedPlace;
 use crate::indicators::linkage::telemetry_keys;
 use crate::indicators::rmm::SoftwareAllowList;
@@ -125,17 +125,7 @@ pub async fn list(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
     let candidate_id = parse_id(&id, "candidate")?;
-    let mut errs = FieldErrors::default();
-    for key in query.keys() {
-        if !["limit", "cursor"].contains(&key.as_str()) {
-            errs.push(key.as_str(), "is not a known query parameter");
-        }
-    }
-    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
-    let before = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
-    if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
-    }
+    let (limit, before) = parse_page_query(&query, &[])?;
     state
         .store
         .get_candidate(principal.tenant_id, candidate_id)

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::auth::Principal;
 use super::errors::ApiError;
-use super::pagination::{encode_cursor, parse_cursor, parse_limit};
+use super::pagination::{encode_cursor, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::fields::{FieldErrors, ObjectReader};
@@ -299,17 +299,7 @@ pub async fn deliveries(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::WebhooksManage)?;
     let endpoint = load(&state, principal.tenant_id, &id).await?;
-    let mut errs = FieldErrors::default();
-    for key in query.keys() {
-        if !["limit", "cursor"].contains(&key.as_str()) {
-            errs.push(key.as_str(), "is not a known query parameter");
-        }
-    }
-    let limit = parse_limit(query.get("limit").map(String::as_str), &mut errs);
-    let before = parse_cursor(query.get("cursor").map(String::as_str), &mut errs);
-    if !errs.is_empty() {
-        return Err(ApiError::Validation(errs));
-    }
+    let (limit, before) = parse_page_query(&query, &[])?;
     let page = state
         .store
         .list_deliveries(principal.tenant_id, endpoint.id, before, limit)

@@ -110,17 +110,11 @@ impl Store {
         .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        let mut items = rows
+        let items = rows
             .iter()
             .map(assessment_from_row)
             .collect::<StoreResult<Vec<_>>>()?;
-        let next_after = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|a| a.id)
-        } else {
-            None
-        };
-        Ok(Page { items, next_after })
+        Ok(Page::from_overfetch(items, limit, |x| x.id))
     }
 
     pub async fn latest_assessment(

@@ -38,6 +38,20 @@ pub struct Page<T> {
     pub next_after: Option<Uuid>,
 }
 
+impl<T> Page<T> {
+    /// A page from `limit + 1` fetched rows: the extra row only says that
+    /// another page follows.
+    pub fn from_overfetch(mut items: Vec<T>, limit: u32, id: impl Fn(&T) -> Uuid) -> Page<T> {
+        let next_after = if items.len() > limit as usize {
+            items.truncate(limit as usize);
+            items.last().map(id)
+        } else {
+            None
+        };
+        Page { items, next_after }
+    }
+}
+
 const COLUMNS: &str =
     "id, tenant_id, external_id, data, revision, created_at, updated_at, erased_at";
 
@@ -186,14 +200,8 @@ impl Store {
         .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        let mut items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
-        let next_after = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|c| c.id)
-        } else {
-            None
-        };
-        Ok(Page { items, next_after })
+        let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, limit, |x| x.id))
     }
 
     /// Replaces the data of a live candidate if it is still at `revision`.

@@ -195,17 +195,11 @@ impl Store {
         .bind(i64::from(limit) + 1)
         .fetch_all(&self.pool)
         .await?;
-        let mut items = rows
+        let items = rows
             .iter()
             .map(|r| from_row(r, false))
             .collect::<StoreResult<Vec<_>>>()?;
-        let next_after = if items.len() > limit as usize {
-            items.truncate(limit as usize);
-            items.last().map(|t| t.id)
-        } else {
-            None
-        };
-        Ok(Page { items, next_after })
+        Ok(Page::from_overfetch(items, limit, |x| x.id))
     }
 
     pub async fn get_telemetry(
