@@ -119,9 +119,15 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(10);
-        if config.workers > 0 {
-            server = server.workers(config.workers);
-        }
+        // Two workers per core by default: requests spend much of their
+        // time waiting on the database, and with one worker per core the
+        // create-and-assess load test left a core idle (556 → 720 req/s on
+        // 2 cores with 4 workers; see BENCHMARKS.md).
+        let workers = match config.workers {
+            0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        server = server.workers(workers);
         Ok(Application {
             server: server.run(),
             addr,

@@ -26,7 +26,7 @@ pub struct Settings {
     /// `sqlite://path` or `postgres://…`.
     pub database_url: String,
     pub database_max_connections: u32,
-    /// HTTP worker threads; 0 means one per core.
+    /// HTTP worker threads; 0 means two per core.
     pub workers: usize,
     /// Largest accepted JSON body in bytes.
     pub json_body_limit: usize,
