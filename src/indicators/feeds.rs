@@ -168,7 +168,7 @@ impl SetBuilder {
                     return Err("a kvm_toml feed has exactly one file".into());
                 };
                 let catalog = KvmCatalog::from_toml(text).map_err(|e| err(&e))?;
-                let n = catalog.families.len();
+                let n = catalog.family_count();
                 self.kvm = catalog;
                 n
             }

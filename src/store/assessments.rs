@@ -129,21 +129,6 @@ impl Store {
             .into_iter()
             .next())
     }
-
-    pub async fn open_case(
-        &self,
-        tenant_id: Uuid,
-        candidate_id: Uuid,
-    ) -> StoreResult<Option<CaseRecord>> {
-        let row = sqlx::query(
-            "SELECT * FROM cases WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'open'",
-        )
-        .bind(tenant_id.to_string())
-        .bind(candidate_id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(case_from_row).transpose()
-    }
 }
 
 impl StoreTx {
