@@ -4,11 +4,12 @@
 //! graded connected > running > listening port > installed.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 
 use serde_json::{json, Value};
 
 use crate::domain::osquery::{OsqueryRow, OsqueryTables};
+use crate::indicators::network::is_public;
 use crate::indicators::signal::{Category, Severity, Signal};
 
 use super::allow::SoftwareAllowList;
@@ -275,39 +276,11 @@ fn is_loopback_only(address: Option<&str>) -> bool {
         .is_some_and(|ip| ip.is_loopback())
 }
 
-/// The remote address if it is reachable on the internet: loopback,
-/// private, link-local, carrier-grade NAT, multicast and unspecified
-/// addresses are the LAN or the machine itself, not a remote controller.
-pub fn public_address(text: &str) -> Option<IpAddr> {
+/// The remote address if it is reachable on the internet: the LAN, the
+/// machine itself and reserved ranges are not a remote controller.
+fn public_address(text: &str) -> Option<IpAddr> {
     let ip: IpAddr = text.trim().parse().ok()?;
-    let public = match ip {
-        IpAddr::V4(v4) => is_public_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_public_v4(v4),
-            None => is_public_v6(v6),
-        },
-    };
-    public.then_some(ip)
-}
-
-fn is_public_v4(ip: Ipv4Addr) -> bool {
-    let [a, b, ..] = ip.octets();
-    let shared_cgnat = a == 100 && (64..128).contains(&b);
-    !(ip.is_loopback()
-        || ip.is_private()
-        || ip.is_link_local()
-        || ip.is_unspecified()
-        || ip.is_broadcast()
-        || ip.is_multicast()
-        || shared_cgnat
-        || a == 0)
-}
-
-fn is_public_v6(ip: Ipv6Addr) -> bool {
-    let first = ip.segments()[0];
-    let unique_local = (first & 0xfe00) == 0xfc00;
-    let link_local = (first & 0xffc0) == 0xfe80;
-    !(ip.is_loopback() || ip.is_unspecified() || ip.is_multicast() || unique_local || link_local)
+    is_public(ip).then_some(ip)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
