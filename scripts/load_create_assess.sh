@@ -27,11 +27,6 @@ while [ $# -gt 0 ]; do
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
-if ! command -v wrk >/dev/null; then
-    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
-fi
-cargo build --release --locked --bin hirevet
-bin=target/release/hirevet
 work=$(mktemp -d)
 dbname=hv_load_$$
 cleanup() {
@@ -42,6 +37,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+. scripts/load_common.sh
 case "$backend" in
     sqlite) db="sqlite://$work/hirevet.db" ;;
     postgres)
@@ -52,12 +48,7 @@ case "$backend" in
 esac
 export HIREVET_LISTS__AUTO_REFRESH=false HIREVET_INDICATORS__AUTO_REFRESH=false
 export HIREVET_DATABASE_MAX_CONNECTIONS=${HIREVET_DATABASE_MAX_CONNECTIONS:-16}
-s=$shared/data/sanctions
-$bin --database-url "$db" lists import --source us_ofac_sdn \
-    --path "$s/ofac_sdn_2024-05-03/sdn.csv" --path "$s/ofac_sdn_aux_2025-01/alt.csv" \
-    --path "$s/ofac_sdn_aux_2025-01/add.csv" >/dev/null
-$bin --database-url "$db" lists import --source un_sc \
-    --path "$s/un_consolidated_2026-02-27/consolidated.xml" >/dev/null
+import_lists "$db"
 tenant=$($bin --database-url "$db" tenants create load)
 key=$($bin --database-url "$db" keys create --tenant "$tenant" --scope candidates:write 2>/dev/null)
 # Only the two imported lists are configured, so assessments are complete.
@@ -65,18 +56,12 @@ cat >"$work/config.toml" <<TOML
 [[lists.sources]]
 id = "us_ofac_sdn"
 format = "ofac_csv"
-locations = ["$s/ofac_sdn_2024-05-03/sdn.csv"]
+locations = ["$sanctions/ofac_sdn_2024-05-03/sdn.csv"]
 [[lists.sources]]
 id = "un_sc"
 format = "un_xml"
-locations = ["$s/un_consolidated_2026-02-27/consolidated.xml"]
+locations = ["$sanctions/un_consolidated_2026-02-27/consolidated.xml"]
 TOML
-HIREVET_LOG=warn $bin --config "$work/config.toml" --database-url "$db" serve --listen 127.0.0.1:0 2>"$work/serve.log" &
-server=$!
-for _ in $(seq 1 100); do
-    grep -q "hirevet listening on" "$work/serve.log" 2>/dev/null && break
-    sleep 0.1
-done
-base=$(sed -n 's/^hirevet listening on //p' "$work/serve.log")
+start_server "$db" "$work/config.toml"
 echo "server $base ($backend, $(nproc) cores shared by server, database and wrk)"
 HIREVET_KEY=$key wrk -t2 -c"$connections" -d"$duration" --latency -s scripts/create_assess.lua "$base/v1/candidates"
