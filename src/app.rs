@@ -15,7 +15,7 @@ use crate::jobs::indicator_refresh::IndicatorService;
 use crate::jobs::list_refresh::ListService;
 use crate::jobs::outbox::OutboxWorker;
 use crate::observability::{self, Metrics};
-use crate::risk::tenant::TenantCache;
+use crate::risk::tenant::{TenantCache, TenantContext, TenantError};
 use crate::risk::Policy;
 use crate::screening::lists::LiveLists;
 use crate::screening::screen::Thresholds;
@@ -36,6 +36,13 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     /// Per-tenant settings, policy and endpoints for assessments.
     pub tenants: TenantCache,
+}
+
+impl AppState {
+    /// The tenant's settings, parsed policy and webhook endpoints (cached).
+    pub async fn tenant(&self, tenant: uuid::Uuid) -> Result<Arc<TenantContext>, TenantError> {
+        self.tenants.get(&self.store, &self.policy, tenant).await
+    }
 }
 
 pub struct Application {

@@ -6,24 +6,32 @@ use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
-use serde_json::{json, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::auth::Principal;
+use super::candidates;
 use super::errors::ApiError;
-use super::pagination::{encode_cursor, parse_page_query};
+use super::pagination::{page_json, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::CandidateData;
+use crate::indicators::Signal;
 use crate::risk::assess::Trigger;
 use crate::risk::events::assessment_json;
 use crate::risk::run::{assess_candidate, RunError};
+use crate::risk::tenant::TenantError;
+
+impl From<TenantError> for ApiError {
+    fn from(err: TenantError) -> Self {
+        RunError::from(err).into()
+    }
+}
 
 impl From<RunError> for ApiError {
     fn from(err: RunError) -> Self {
         match err {
             RunError::Store(e) => e.into(),
-            RunError::Erased => ApiError::Gone("this candidate has been erased".into()),
             RunError::Internal(m) => ApiError::Internal(m),
         }
     }
@@ -38,18 +46,15 @@ pub async fn assess_after_write(
     candidate_id: Uuid,
     data: &CandidateData,
     trigger: Trigger,
+    linkage: Option<Vec<Signal>>,
 ) -> Value {
-    match assess_candidate(state, tenant, candidate_id, data, trigger).await {
+    match assess_candidate(state, tenant, candidate_id, data, trigger, linkage).await {
         Ok(record) => assessment_json(&record),
         Err(e) => {
             tracing::error!(error = %e, trigger = trigger.as_str(), "assessment failed");
             Value::Null
         }
     }
-}
-
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("no candidate with this id".into()))
 }
 
 pub async fn create(
@@ -59,14 +64,10 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesWrite)?;
     let tenant = principal.tenant_id;
-    let candidate_id = parse_id(&id)?;
-    let candidate = state
-        .store
-        .get_candidate(tenant, candidate_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
-    let data = candidate.data.ok_or(RunError::Erased)?;
-    let record = assess_candidate(&state, tenant, candidate_id, &data, Trigger::OnDemand).await?;
+    let candidate = candidates::load(&state, tenant, candidates::parse_id(&id)?).await?;
+    let data = candidates::live_data(&candidate)?;
+    let record =
+        assess_candidate(&state, tenant, candidate.id, data, Trigger::OnDemand, None).await?;
     Ok(HttpResponse::build(StatusCode::CREATED).json(assessment_json(&record)))
 }
 
@@ -77,19 +78,12 @@ pub async fn list(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
-    let candidate_id = parse_id(&id)?;
+    let candidate_id = candidates::parse_id(&id)?;
     let (limit, before) = parse_page_query(&query, &[])?;
-    state
-        .store
-        .get_candidate(principal.tenant_id, candidate_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
+    candidates::load(&state, principal.tenant_id, candidate_id).await?;
     let page = state
         .store
         .list_assessments(principal.tenant_id, candidate_id, before, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": page.items.iter().map(assessment_json).collect::<Vec<_>>(),
-        "next_cursor": page.next_after.map(encode_cursor),
-    })))
+    Ok(HttpResponse::Ok().json(page_json(&page, assessment_json)))
 }

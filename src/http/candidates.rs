@@ -12,7 +12,7 @@ use super::assessments::assess_after_write;
 use super::auth::Principal;
 use super::errors::ApiError;
 use super::idempotency::Idempotency;
-use super::pagination::{encode_cursor, parse_page_query};
+use super::pagination::{page_json, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::CandidateData;
@@ -47,12 +47,34 @@ fn candidate_json(record: &CandidateRecord) -> Value {
     Value::Object(out)
 }
 
-fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("no candidate with this id".into()))
+/// A candidate id from the path (404 when it is not one).
+pub(super) fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
+    super::path_id(raw, "candidate")
 }
 
 fn not_found() -> ApiError {
     ApiError::NotFound("no candidate with this id".into())
+}
+
+/// The tenant's candidate, live or erased; 404 when there is none.
+pub(super) async fn load(
+    state: &AppState,
+    tenant: Uuid,
+    id: Uuid,
+) -> Result<CandidateRecord, ApiError> {
+    state
+        .store
+        .get_candidate(tenant, id)
+        .await?
+        .ok_or_else(not_found)
+}
+
+/// A candidate's data, or 410 once it has been erased.
+pub(super) fn live_data(record: &CandidateRecord) -> Result<&CandidateData, ApiError> {
+    record
+        .data
+        .as_ref()
+        .ok_or_else(|| ApiError::Gone("this candidate has been erased".into()))
 }
 
 pub async fn create(
@@ -88,7 +110,15 @@ pub async fn create(
     };
     let mut response = candidate_json(&record);
     response["assessment"] = if status == StatusCode::CREATED {
-        assess_after_write(&state, tenant, record.id, &data, Trigger::CandidateCreated).await
+        assess_after_write(
+            &state,
+            tenant,
+            record.id,
+            &data,
+            Trigger::CandidateCreated,
+            None,
+        )
+        .await
     } else {
         latest_assessment(&state, tenant, record.id).await?
     };
@@ -107,15 +137,10 @@ pub async fn get(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
-    let id = parse_id(&id)?;
-    let record = state
-        .store
-        .get_candidate(principal.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
+    let record = load(&state, principal.tenant_id, parse_id(&id)?).await?;
     let mut out = candidate_json(&record);
     if record.data.is_some() {
-        out["assessment"] = latest_assessment(&state, principal.tenant_id, id).await?;
+        out["assessment"] = latest_assessment(&state, principal.tenant_id, record.id).await?;
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -150,10 +175,7 @@ pub async fn list(
             limit,
         )
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": page.items.iter().map(candidate_json).collect::<Vec<_>>(),
-        "next_cursor": page.next_after.map(encode_cursor),
-    })))
+    Ok(HttpResponse::Ok().json(page_json(&page, candidate_json)))
 }
 
 /// RFC 7396: objects merge recursively, `null` removes, anything else
@@ -187,14 +209,8 @@ pub async fn patch(
             "must be a JSON object (a merge patch)",
         ));
     }
-    let current = state
-        .store
-        .get_candidate(principal.tenant_id, id)
-        .await?
-        .ok_or_else(not_found)?;
-    let Some(data) = &current.data else {
-        return Err(ApiError::Gone("this candidate has been erased".into()));
-    };
+    let current = load(&state, principal.tenant_id, id).await?;
+    let data = live_data(&current)?;
     let mut merged = data.to_value();
     merge_patch(&mut merged, &body);
     let updated = CandidateData::parse(&merged).map_err(ApiError::Validation)?;
@@ -212,6 +228,7 @@ pub async fn patch(
             id,
             &updated,
             Trigger::CandidateUpdated,
+            None,
         )
         .await;
         (record, assessment)

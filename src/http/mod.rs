@@ -21,6 +21,12 @@ use actix_web::{mime, web, HttpResponse, Route};
 
 pub use errors::ApiError;
 
+/// An id from the path. Anything that is not a UUID names no resource, so
+/// it is a 404 like an unknown id, not a 400.
+fn path_id(raw: &str, what: &str) -> Result<uuid::Uuid, ApiError> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("no {what} with this id")))
+}
+
 /// Every served (method, path, route) triple, paths in OpenAPI form.
 fn api_routes() -> Vec<(&'static str, Vec<(&'static str, Route)>)> {
     vec![

@@ -7,8 +7,11 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
+use serde_json::{json, Value};
+
 use super::errors::ApiError;
 use crate::domain::FieldErrors;
+use crate::store::Page;
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 200;
@@ -58,6 +61,14 @@ pub fn parse_page_query(
     } else {
         Err(ApiError::Validation(errs))
     }
+}
+
+/// A list response: `{data, next_cursor}`.
+pub fn page_json<T>(page: &Page<T>, item: impl Fn(&T) -> Value) -> Value {
+    json!({
+        "data": page.items.iter().map(item).collect::<Vec<_>>(),
+        "next_cursor": page.next_after.map(encode_cursor),
+    })
 }
 
 pub fn encode_cursor(after: Uuid) -> String {

@@ -16,8 +16,8 @@ pub async fn get(
     principal: Principal,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::Admin)?;
-    let settings = super::telemetry::tenant_settings(&state, principal.tenant_id).await?;
-    Ok(HttpResponse::Ok().json(settings.to_value()))
+    let ctx = state.tenant(principal.tenant_id).await?;
+    Ok(HttpResponse::Ok().json(ctx.settings.to_value()))
 }
 
 pub async fn put(

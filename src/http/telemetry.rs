@@ -7,17 +7,15 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
-use uuid::Uuid;
 
 use super::assessments::assess_after_write;
 use super::auth::Principal;
+use super::candidates;
 use super::errors::ApiError;
-use super::pagination::{encode_cursor, parse_page_query};
+use super::pagination::{page_json, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
-use crate::domain::settings::TenantSettings;
 use crate::domain::telemetry::Telemetry;
-use crate::domain::CandidateData;
 use crate::indicators::consistency::ClaimedPlace;
 use crate::indicators::linkage::telemetry_keys;
 use crate::indicators::rmm::SoftwareAllowList;
@@ -43,27 +41,6 @@ fn record_json(r: &TelemetryRecord) -> Value {
     out
 }
 
-fn parse_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(format!("no {what} with this id")))
-}
-
-/// The claimed place of a candidate, as the consistency checks read it.
-pub fn claimed_place(data: &CandidateData) -> ClaimedPlace {
-    let loc = data.claimed_location();
-    ClaimedPlace {
-        country: loc.map(|l| l.country.as_str().to_string()),
-        timezone: loc
-            .and_then(|l| l.timezone.as_ref())
-            .map(|t| t.as_str().to_string()),
-    }
-}
-
-pub async fn tenant_settings(state: &AppState, tenant: Uuid) -> Result<TenantSettings, ApiError> {
-    let raw = state.store.tenant_settings(tenant).await?;
-    TenantSettings::parse(&raw)
-        .map_err(|e| ApiError::Internal(format!("stored tenant settings are invalid: {e}")))
-}
-
 pub async fn create(
     state: web::Data<AppState>,
     principal: Principal,
@@ -72,26 +49,16 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesWrite)?;
     let tenant = principal.tenant_id;
-    let candidate_id = parse_id(&id, "candidate")?;
-    let candidate = state
-        .store
-        .get_candidate(tenant, candidate_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
-    let Some(data) = &candidate.data else {
-        return Err(ApiError::Gone("this candidate has been erased".into()));
-    };
+    let candidate = candidates::load(&state, tenant, candidates::parse_id(&id)?).await?;
+    let candidate_id = candidate.id;
+    let data = candidates::live_data(&candidate)?;
     let report = Telemetry::parse(&body).map_err(ApiError::Validation)?;
-    let ctx = state
-        .tenants
-        .get(&state.store, &state.policy, tenant)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ctx = state.tenant(tenant).await?;
     let allow = SoftwareAllowList::new(&ctx.settings.allowed_software);
     let signals = state
         .indicators
         .current()
-        .evaluate(&claimed_place(data), &allow, &report);
+        .evaluate(&ClaimedPlace::of(data), &allow, &report);
     let keys = telemetry_keys(&report);
     let device_signals = serde_json::to_value(&signals).unwrap_or_default();
     let mut record = state
@@ -108,12 +75,21 @@ pub async fn create(
             },
         )
         .await?;
+    // Linkage is looked up once, for the response and the assessment.
+    let linkage = linkage_signals(&state, tenant, candidate_id).await?;
     let mut all = signals;
-    all.extend(linkage_signals(&state, tenant, candidate_id).await?);
+    all.extend(linkage.iter().cloned());
     record.signals = serde_json::to_value(&all).unwrap_or_default();
     let mut out = record_json(&record);
-    out["assessment"] =
-        assess_after_write(&state, tenant, candidate_id, data, Trigger::Telemetry).await;
+    out["assessment"] = assess_after_write(
+        &state,
+        tenant,
+        candidate_id,
+        data,
+        Trigger::Telemetry,
+        Some(linkage),
+    )
+    .await;
     Ok(HttpResponse::build(StatusCode::CREATED).json(out))
 }
 
@@ -124,21 +100,14 @@ pub async fn list(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
-    let candidate_id = parse_id(&id, "candidate")?;
+    let candidate_id = candidates::parse_id(&id)?;
     let (limit, before) = parse_page_query(&query, &[])?;
-    state
-        .store
-        .get_candidate(principal.tenant_id, candidate_id)
-        .await?
-        .ok_or_else(|| ApiError::NotFound("no candidate with this id".into()))?;
+    candidates::load(&state, principal.tenant_id, candidate_id).await?;
     let page = state
         .store
         .list_telemetry(principal.tenant_id, candidate_id, before, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": page.items.iter().map(record_json).collect::<Vec<_>>(),
-        "next_cursor": page.next_after.map(encode_cursor),
-    })))
+    Ok(HttpResponse::Ok().json(page_json(&page, record_json)))
 }
 
 pub async fn get(
@@ -147,8 +116,8 @@ pub async fn get(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::CandidatesRead)?;
-    let candidate_id = parse_id(&path.0, "candidate")?;
-    let report_id = parse_id(&path.1, "telemetry report")?;
+    let candidate_id = candidates::parse_id(&path.0)?;
+    let report_id = super::path_id(&path.1, "telemetry report")?;
     let record = state
         .store
         .get_telemetry(principal.tenant_id, candidate_id, report_id)

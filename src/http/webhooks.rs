@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::auth::Principal;
 use super::errors::ApiError;
-use super::pagination::{encode_cursor, parse_page_query};
+use super::pagination::{page_json, parse_page_query};
 use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::fields::{FieldErrors, ObjectReader};
@@ -75,7 +75,7 @@ fn secret(now: i64) -> WebhookSecret {
 }
 
 fn parse_id(raw: &str) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| ApiError::NotFound("no webhook endpoint with this id".into()))
+    super::path_id(raw, "webhook endpoint")
 }
 
 async fn load(state: &AppState, tenant: Uuid, raw: &str) -> Result<WebhookEndpoint, ApiError> {
@@ -304,10 +304,7 @@ pub async fn deliveries(
         .store
         .list_deliveries(principal.tenant_id, endpoint.id, before, limit)
         .await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": page.items.iter().map(delivery_json).collect::<Vec<_>>(),
-        "next_cursor": page.next_after.map(encode_cursor),
-    })))
+    Ok(HttpResponse::Ok().json(page_json(&page, delivery_json)))
 }
 
 pub async fn redeliver(
@@ -317,8 +314,7 @@ pub async fn redeliver(
 ) -> Result<HttpResponse, ApiError> {
     principal.require(Scope::WebhooksManage)?;
     let endpoint = load(&state, principal.tenant_id, &path.0).await?;
-    let delivery = Uuid::parse_str(&path.1)
-        .map_err(|_| ApiError::NotFound("no delivery with this id".into()))?;
+    let delivery = super::path_id(&path.1, "delivery")?;
     let item = state
         .store
         .redeliver(principal.tenant_id, endpoint.id, delivery)

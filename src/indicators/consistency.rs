@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::signal::{Category, Severity, Signal};
 use crate::domain::telemetry::Telemetry;
+use crate::domain::CandidateData;
 
 /// Countries whose clocks and languages DPRK workers most often show.
 const WATCHED_COUNTRIES: &[&str] = &["KP", "CN", "RU"];
@@ -26,6 +27,19 @@ const WATCHED_COUNTRIES: &[&str] = &["KP", "CN", "RU"];
 pub struct ClaimedPlace {
     pub country: Option<String>,
     pub timezone: Option<String>,
+}
+
+impl ClaimedPlace {
+    /// The candidate's claimed country and time zone.
+    pub fn of(data: &CandidateData) -> ClaimedPlace {
+        let loc = data.claimed_location();
+        ClaimedPlace {
+            country: loc.map(|l| l.country.as_str().to_string()),
+            timezone: loc
+                .and_then(|l| l.timezone.as_ref())
+                .map(|t| t.as_str().to_string()),
+        }
+    }
 }
 
 struct ZoneTable {

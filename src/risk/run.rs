@@ -22,10 +22,17 @@ use crate::store::{format_micros, AssessmentRecord, CaseChange, StoreError};
 pub enum RunError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("the candidate has been erased")]
-    Erased,
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<TenantError> for RunError {
+    fn from(e: TenantError) -> Self {
+        match e {
+            TenantError::Store(e) => RunError::Store(e),
+            TenantError::Settings(m) => RunError::Internal(m),
+        }
+    }
 }
 
 /// How many recent telemetry reports feed an assessment: findings from an
@@ -47,21 +54,17 @@ pub async fn linkage_signals(
 }
 
 /// Assesses the candidate and records everything; returns the assessment.
+/// `linkage` is the candidate's identity-reuse signals when the caller has
+/// just looked them up; `None` looks them up here.
 pub async fn assess_candidate(
     state: &AppState,
     tenant: Uuid,
     candidate_id: Uuid,
     data: &CandidateData,
     trigger: Trigger,
+    linkage: Option<Vec<Signal>>,
 ) -> Result<AssessmentRecord, RunError> {
-    let tenant_ctx = state
-        .tenants
-        .get(&state.store, &state.policy, tenant)
-        .await
-        .map_err(|e| match e {
-            TenantError::Store(e) => RunError::Store(e),
-            TenantError::Settings(m) => RunError::Internal(m),
-        })?;
+    let tenant_ctx = state.tenant(tenant).await?;
     let settings = &tenant_ctx.settings;
     let live = state.lists.live().current();
     let missing = state.lists.missing_lists().await?;
@@ -101,7 +104,10 @@ pub async fn assess_candidate(
             }
         }
     }
-    device_signals.extend(linkage_signals(state, tenant, candidate_id).await?);
+    device_signals.extend(match linkage {
+        Some(known) => known,
+        None => linkage_signals(state, tenant, candidate_id).await?,
+    });
 
     let policy = &tenant_ctx.policy;
     let indicators = state.indicators.current();
