@@ -3,6 +3,7 @@
 //! `Jong-un`, `Jong Un` and `Jongun` agree, and a key per token under which
 //! spellings from different romanization systems meet.
 
+pub mod given_names;
 pub mod korean;
 pub mod normalize;
 pub mod phonetic;
@@ -31,11 +32,30 @@ pub struct AnalyzedName {
     /// For a Korean name whose first and last words could both be the
     /// surname ("Song Chol Jang"): the tokens read the other way round.
     pub alternate: Option<Vec<NameToken>>,
+    /// Where the name as spoken starts among `tokens`: "LADEN, Usama bin
+    /// Muhammad" starts at its second token. Order checks read from here.
+    pub spoken_start: usize,
 }
 
 impl AnalyzedName {
     pub fn new(name: &str, organization: bool) -> AnalyzedName {
-        let words = normalize::merge_initials(normalize::numbers_to_digits(normalize::words(name)));
+        let prepare = |s: &str| {
+            let words = normalize::numbers_to_digits(normalize::words(s));
+            if organization {
+                normalize::abbreviate_legal_forms(normalize::merge_initials(words))
+            } else {
+                // A person's `J.-C.` or `JC` is two initials, not an acronym.
+                normalize::split_initials(normalize::unleet(words))
+            }
+        };
+        let words = prepare(name);
+        // "SURNAME, Given": the part before the comma is spoken last.
+        let spoken_start = match name.split_once(',') {
+            Some((before, after)) if !organization && !after.contains(',') => {
+                prepare(before).len().min(words.len())
+            }
+            _ => 0,
+        };
         let korean = !organization && looks_korean(&words);
         let mut alternate = None;
         let tokens = if korean {
@@ -58,6 +78,7 @@ impl AnalyzedName {
             organization,
             korean,
             alternate,
+            spoken_start: if korean { 0 } else { spoken_start },
         }
     }
 

@@ -123,7 +123,10 @@ pub fn words(name: &str) -> Vec<Word> {
             Origin::Other
         };
         // Transliteration may yield several words (Han: one per character).
-        for part in deunicode::deunicode(raw).split(|c: char| !c.is_ascii_alphanumeric()) {
+        // The soft and hard signs come out as apostrophes inside a word
+        // (`otvetstvennost'iu`): drop them rather than split the word.
+        let latin = deunicode::deunicode(raw).replace('\'', "");
+        for part in latin.split(|c: char| !c.is_ascii_alphanumeric()) {
             let text = part.to_ascii_lowercase();
             if !text.is_empty() {
                 out.push(Word { text, origin });
@@ -279,6 +282,148 @@ fn is_latin(c: char) -> bool {
     ('\u{00C0}'..='\u{024F}').contains(&c) || ('\u{1E00}'..='\u{1EFF}').contains(&c)
 }
 
+/// A person's vowelless word of two or three letters (`JC`, `JFK`) is
+/// initials: one token per letter.
+pub fn split_initials(words: Vec<Word>) -> Vec<Word> {
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        let b = word.text.as_bytes();
+        let initials = word.origin == Origin::Latin
+            && (2..=3).contains(&b.len())
+            && b.iter()
+                .all(|c| c.is_ascii_alphabetic() && !b"aeiouy".contains(c));
+        if initials {
+            out.extend(b.iter().map(|&c| Word {
+                text: (c as char).to_string(),
+                origin: Origin::Latin,
+            }));
+        } else {
+            out.push(word);
+        }
+    }
+    out
+}
+
+/// Digits written for letters inside a person's name (`Ig0r Sech1n`):
+/// a digit with a letter on each side is read as the letter it imitates.
+/// Organisations keep theirs (`AHL1`, `3M`).
+pub fn unleet(words: Vec<Word>) -> Vec<Word> {
+    words
+        .into_iter()
+        .map(|mut word| {
+            let b = word.text.as_bytes();
+            let inside = |i: usize| {
+                i > 0
+                    && i + 1 < b.len()
+                    && b[i - 1].is_ascii_alphabetic()
+                    && b[i + 1].is_ascii_alphabetic()
+            };
+            if (0..b.len()).any(|i| b[i].is_ascii_digit() && inside(i)) {
+                word.text = b
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &c)| match (c, inside(i)) {
+                        (b'0', true) => 'o',
+                        (b'1', true) => 'i',
+                        (b'3', true) => 'e',
+                        (b'4', true) => 'a',
+                        (b'5', true) => 's',
+                        (b'7', true) => 't',
+                        (b'8', true) => 'b',
+                        (b'9', true) => 'g',
+                        _ => c as char,
+                    })
+                    .collect();
+            }
+            word
+        })
+        .collect()
+}
+
+/// Legal forms written out, as folded words, and the abbreviation each
+/// becomes, so `Limited Liability Company` meets `LLC` and `Societatea cu
+/// Răspundere Limitată` meets `SRL`. Longest phrases first.
+const LEGAL_FORM_PHRASES: &[(&[&str], &str)] = &[
+    (&["gesellschaft", "mit", "beschrankter", "haftung"], "gmbh"),
+    (&["societatea", "cu", "raspundere", "limitata"], "srl"),
+    (&["societa", "a", "responsabilita", "limitata"], "srl"),
+    (&["societe", "a", "responsabilite", "limitee"], "sarl"),
+    (
+        &["obshchestvo", "s", "ogranichennoi", "otvetstvennostiu"],
+        "ooo",
+    ),
+    (
+        &["obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"],
+        "ooo",
+    ),
+    (&["publichnoe", "aktsionernoe", "obshchestvo"], "pao"),
+    (&["otkrytoe", "aktsionernoe", "obshchestvo"], "oao"),
+    (&["zakrytoe", "aktsionernoe", "obshchestvo"], "zao"),
+    (&["public", "joint", "stock", "company"], "pjsc"),
+    (&["open", "joint", "stock", "company"], "ojsc"),
+    (&["closed", "joint", "stock", "company"], "cjsc"),
+    (&["limited", "liability", "company"], "llc"),
+    (&["limited", "liability", "partnership"], "llp"),
+    (&["public", "limited", "company"], "plc"),
+    (&["joint", "stock", "company"], "jsc"),
+    (&["aktsionernoe", "obshchestvo"], "ao"),
+    (&["limited", "partnership"], "lp"),
+    (&["societe", "anonyme"], "sa"),
+    (&["sociedad", "anonima"], "sa"),
+    (&["sp", "zoo"], "spzoo"),
+    (&["aktiengesellschaft"], "ag"),
+    (&["limited"], "ltd"),
+    (&["incorporated"], "inc"),
+    (&["corporation"], "corp"),
+    (&["company"], "co"),
+];
+
+/// An organisation's written-out legal forms replaced by their
+/// abbreviations (see [`LEGAL_FORM_PHRASES`]).
+pub fn abbreviate_legal_forms(words: Vec<Word>) -> Vec<Word> {
+    let mut out: Vec<Word> = Vec::with_capacity(words.len());
+    let mut i = 0;
+    'words: while i < words.len() {
+        for (phrase, abbreviation) in LEGAL_FORM_PHRASES {
+            let end = i + phrase.len();
+            if end <= words.len() && words[i..end].iter().zip(*phrase).all(|(w, p)| w.text == *p) {
+                out.push(Word {
+                    text: (*abbreviation).to_string(),
+                    origin: words[i].origin,
+                });
+                i = end;
+                continue 'words;
+            }
+        }
+        out.push(words[i].clone());
+        i += 1;
+    }
+    out
+}
+
+/// Kinds of legal entity that cannot be one another: a stock corporation
+/// (AG, SA, JSC) is not a limited-liability company (GmbH, LLC, OOO) nor a
+/// partnership. `Inc`, `Corp` and `Co` name no kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LegalKind {
+    Stock,
+    LimitedLiability,
+    Partnership,
+    NonProfit,
+}
+
+pub fn legal_kind(token: &str) -> Option<LegalKind> {
+    Some(match token {
+        "ag" | "sa" | "jsc" | "ojsc" | "cjsc" | "pjsc" | "oao" | "zao" | "pao" | "ao" | "plc"
+        | "nv" | "asa" | "spa" | "kk" | "sas" | "ab" | "as" | "oyj" => LegalKind::Stock,
+        "gmbh" | "llc" | "ltd" | "ooo" | "tov" | "sro" | "srl" | "sarl" | "bv" | "spzoo"
+        | "pty" | "pte" | "pvt" | "doo" | "kft" | "ltda" => LegalKind::LimitedLiability,
+        "lp" | "llp" | "kg" => LegalKind::Partnership,
+        "ano" => LegalKind::NonProfit,
+        _ => return None,
+    })
+}
+
 /// How much a token says about identity, before corpus rarity is known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenClass {
@@ -340,6 +485,9 @@ const ORG_STOPWORDS: &[&str] = &[
     "kft",
     "sro",
     "doo",
+    "spzoo",
+    "ao",
+    "ano",
     "ad",
     "sal",
     "fze",
