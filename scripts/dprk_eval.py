@@ -57,6 +57,19 @@ def main():
         parity = subprocess.run([args.bin, "--database-url", db, "recall-parity"], input=sample,
                                 capture_output=True, text=True, env={**os.environ, "HIREVET_LISTS__AUTO_REFRESH": "false"})
         print("recall parity:", parity.stdout.strip().splitlines()[-1] if parity.stdout.strip() else parity.stderr.strip())
+        # The same check over the distinct person names of the nomenklatura
+        # benchmark: other scripts, initials, nicknames, patronymic chains.
+        bench = os.path.join(args.shared, "data", "matching", "benchmarks", "nomenklatura_name_bench_cases.csv")
+        persons = []
+        for c in csv.DictReader(open(bench, encoding="utf-8")):
+            if c["schema"] == "Person":
+                persons.extend(n for n in (c["name1"], c["name2"]) if n not in persons)
+        parity = subprocess.run([args.bin, "--database-url", db, "recall-parity"], input="\n".join(persons) + "\n",
+                                capture_output=True, text=True, env={**os.environ, "HIREVET_LISTS__AUTO_REFRESH": "false"})
+        lines = parity.stdout.strip().splitlines()
+        for line in lines[:-1]:
+            print("  " + line)
+        print("recall parity (nomenklatura persons):", lines[-1] if lines else parity.stderr.strip())
     tenant = run(args.bin, db, "tenants", "create", "eval")
     key = run(args.bin, db, "keys", "create", "--tenant", tenant, "--scope", "screenings")
     server = subprocess.Popen([args.bin, "--database-url", db, "serve", "--listen", "127.0.0.1:0"],

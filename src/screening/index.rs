@@ -11,10 +11,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::lists::{AliasQuality, EntryKind, ListEntry, LiveList};
+use super::names::normalize::{Origin, TokenClass};
 use super::names::AnalyzedName;
+use super::names::{given_names, phonetic};
 use super::score::{
-    class_weight, compare_prepared, score_bound, NameScore, Prepared, Rarity, Scratch, Summary,
-    TokenStats,
+    class_weight, compare_prepared, consonant_frame, joined_frame, score_bound, NameScore,
+    Prepared, Rarity, Scratch, Summary, TokenStats,
 };
 use crate::screening::names::NameToken;
 
@@ -163,15 +165,13 @@ impl NameIndex {
                 .iter()
                 .chain(analyzed.alternate.iter().flatten())
             {
-                let next = self.postings.len() as u32;
-                let key = *self.keys.entry(token.key.clone()).or_insert(next);
-                if key == next {
-                    self.postings.push(Vec::new());
-                }
-                push_unique(&mut self.postings[key as usize], name_id);
+                self.post(token.key.clone(), name_id);
                 for d in deletions(&token.key) {
                     push_unique(self.deletions.entry(d).or_default(), name_id);
                 }
+            }
+            for key in cross_reading_keys(&analyzed) {
+                self.post(key, name_id);
             }
             self.names.push(IndexedName {
                 entry: entry_id,
@@ -193,6 +193,15 @@ impl NameIndex {
                 push_unique(self.identifiers.entry(value).or_default(), entry_id);
             }
         }
+    }
+
+    fn post(&mut self, key: String, name_id: u32) {
+        let next = self.postings.len() as u32;
+        let at = *self.keys.entry(key).or_insert(next);
+        if at == next {
+            self.postings.push(Vec::new());
+        }
+        push_unique(&mut self.postings[at as usize], name_id);
     }
 
     pub fn name_count(&self) -> usize {
@@ -249,11 +258,27 @@ impl NameIndex {
                     ev.add(self.deletions.get(&d), 0.7 * weight, true);
                 }
             }
+            // What the scorer matches across readings: an abjad name's
+            // consonants, a list initial, a Korean-read word's spelling.
+            for (token, key, share) in query_cross_keys(query) {
+                if self.df(&key) <= self.common_df {
+                    ev.next_token();
+                    ev.add(self.posting(&key), share * self.weight(token), true);
+                }
+            }
+            // A whole-name typo: one end of the joined name is intact, and
+            // the name is scored whatever its tokens' keys say.
+            let total: f64 = query.significant().map(|t| self.weight(t)).sum();
+            for key in joined_ends(query) {
+                if self.df(&key) <= self.common_df {
+                    ev.next_token();
+                    ev.add(self.posting(&key), total, true);
+                }
+            }
             // A name whose keys account for little of the query cannot reach
             // the threshold: the rest would have to match by spelling alone.
             // The recall-parity check (scripts/dprk_eval.py --parity) measures
             // what this costs against scoring every name.
-            let total: f64 = query.significant().map(|t| self.weight(t)).sum();
             let needed = PRUNE_SHARE * total;
             let needed_common = COMMON_ONLY_SHARE * total;
             let ids = ev.touched.iter().copied().filter(|&id| {
@@ -314,6 +339,92 @@ impl NameIndex {
         });
         out.into_iter().map(|(_, c)| c).collect()
     }
+}
+
+/// Keys under which a list name is found by queries read another way
+/// than it was: the scorer compares a Korean-read name with one that is not
+/// by spelling, an abjad word with a Latin one by consonants (`%`), an
+/// abjad name of several words with one Latin word by the joined frame
+/// (`%%`), and a list initial with any word starting with it (`#`).
+fn cross_reading_keys(name: &AnalyzedName) -> Vec<String> {
+    let mut keys = Vec::new();
+    if name.korean {
+        keys.extend(name.tokens.iter().map(|t| phonetic::key(&t.text)));
+    }
+    if name.organization {
+        return keys;
+    }
+    let abjad = |t: &&NameToken| t.origin == Origin::Abjad;
+    keys.extend(
+        name.tokens
+            .iter()
+            .filter(abjad)
+            .map(|t| format!("%{}", consonant_frame(&t.key))),
+    );
+    if name.tokens.len() > 1 && name.tokens.iter().any(|t| t.origin == Origin::Abjad) {
+        keys.push(format!("%%{}", joined_frame(&name.tokens)));
+    }
+    keys.extend(
+        name.tokens
+            .iter()
+            .filter(|t| t.class == TokenClass::Initial)
+            .map(|t| format!("#{}", t.text)),
+    );
+    for token in &name.tokens {
+        keys.extend(
+            given_names::groups(&token.text)
+                .iter()
+                .map(|g| format!("&{g}")),
+        );
+    }
+    keys.extend(joined_ends(name));
+    keys
+}
+
+/// The first and last five letters of a person's words joined without
+/// particles (`<ahmad`, `>rahim` for AHMADI, Rahim), when the joined name
+/// is long enough that one typo leaves one end whole: how the scorer's
+/// whole-name typo check (Ahmad Ibrahim ~ AHMADI, Rahim) is retrieved.
+fn joined_ends(name: &AnalyzedName) -> Vec<String> {
+    const END: usize = 5;
+    if name.organization || name.significant().count() < 2 {
+        return Vec::new();
+    }
+    let joined: String = name.significant().map(|t| t.text.as_str()).collect();
+    if joined.len() < 2 * END || !joined.is_ascii() {
+        return Vec::new();
+    }
+    vec![
+        format!("<{}", &joined[..END]),
+        format!(">{}", &joined[joined.len() - END..]),
+    ]
+}
+
+/// The query's side of [`cross_reading_keys`]: each key with the query
+/// token it stands for and the share of that token's weight it credits.
+fn query_cross_keys(query: &AnalyzedName) -> Vec<(&NameToken, String, f64)> {
+    let mut keys = Vec::new();
+    for token in query.significant() {
+        if query.korean {
+            keys.push((token, phonetic::key(&token.text), 1.0));
+        }
+        if query.organization {
+            continue;
+        }
+        keys.push((token, format!("%{}", consonant_frame(&token.key)), 0.9));
+        for g in given_names::groups(&token.text) {
+            keys.push((token, format!("&{g}"), 0.9));
+        }
+        if token.class == TokenClass::Normal {
+            if let Some(first) = token.text.chars().next() {
+                keys.push((token, format!("#{first}"), 0.7));
+            }
+        }
+    }
+    if let [only] = query.tokens.as_slice() {
+        keys.push((only, format!("%%{}", joined_frame(&query.tokens)), 0.9));
+    }
+    keys
 }
 
 /// Per-query retrieval state, kept per thread so that a query does not

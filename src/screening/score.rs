@@ -611,17 +611,11 @@ fn align(
     // the names as strings too.
     if !korean && (has_abjad(q) || has_abjad(c)) {
         // "عبد الله" is two words where Latin writes one (Abdullah).
-        let frame = |tokens: &[NameToken]| -> String {
-            let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
-            super::names::phonetic::key(&joined)
-                .trim_start_matches('a')
-                .to_string()
-        };
         // Only for one word against several: two-word names meeting this
         // loosely would be a false alarm factory.
         let one_vs_many = (q.len() == 1) != (c.len() == 1);
         if one_vs_many {
-            let (a, b) = (frame(q), frame(c));
+            let (a, b) = (joined_frame(q), joined_frame(c));
             if a.len() >= 3 && a == b {
                 score = score.max(0.9);
             }
@@ -759,8 +753,15 @@ fn chain_read_out_of_order(
     false
 }
 
+/// A name's words joined, as a phonetic key without its leading vowel:
+/// how one Latin word meets an abjad name written in several.
+pub fn joined_frame(tokens: &[NameToken]) -> String {
+    let joined: String = tokens.iter().map(|t| t.text.as_str()).collect();
+    phonetic::key(&joined).trim_start_matches('a').to_string()
+}
+
 /// A phonetic key without the letters abjad transliterations disagree on.
-fn consonant_frame(key: &str) -> String {
+pub fn consonant_frame(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     for c in key.chars().filter(|c| !matches!(c, 'a' | 'h' | 'v')) {
         if !out.ends_with(c) {

@@ -193,6 +193,11 @@ fn index() -> &'static HashMap<&'static str, Vec<u16>> {
     })
 }
 
+/// The groups a folded token belongs to (empty: none).
+pub fn groups(token: &str) -> &'static [u16] {
+    index().get(token).map_or(&[], Vec::as_slice)
+}
+
 /// A 64-bit summary of the groups a folded token belongs to (0: none):
 /// tokens whose masks share no bit are not forms of one name.
 pub fn group_mask(token: &str) -> u64 {
