@@ -260,20 +260,24 @@ impl NameIndex {
             }
             // What the scorer matches across readings: an abjad name's
             // consonants, a list initial, a Korean-read word's spelling.
-            for (token, key, share) in query_cross_keys(query) {
+            for (token, key, share, finds) in query_cross_keys(query) {
                 if self.df(&key) <= self.common_df {
                     ev.next_token();
-                    ev.add(self.posting(&key), share * self.weight(token), true);
+                    let share = share * self.weight(token);
+                    if finds {
+                        ev.add(self.posting(&key), share, true);
+                    } else {
+                        ev.add_to_found(self.posting(&key), share);
+                    }
                 }
             }
-            // A whole-name typo: one end of the joined name is intact, and
-            // the name is scored whatever its tokens' keys say.
+            // A whole-name typo: one end of the joined name is intact. Such
+            // a name shares some token key with the query (a common one, or
+            // it would be found already); this lifts it over the bar.
             let total: f64 = query.significant().map(|t| self.weight(t)).sum();
             for key in joined_ends(query) {
-                if self.df(&key) <= self.common_df {
-                    ev.next_token();
-                    ev.add(self.posting(&key), total, true);
-                }
+                ev.next_token();
+                ev.add_to_found(self.posting(&key), total);
             }
             // A name whose keys account for little of the query cannot reach
             // the threshold: the rest would have to match by spelling alone.
@@ -359,7 +363,9 @@ fn cross_reading_keys(name: &AnalyzedName) -> Vec<String> {
         name.tokens
             .iter()
             .filter(abjad)
-            .map(|t| format!("%{}", consonant_frame(&t.key))),
+            .map(|t| consonant_frame(&t.key))
+            .filter(|frame| frame.len() >= 2)
+            .map(|frame| format!("%{frame}")),
     );
     if name.tokens.len() > 1 && name.tokens.iter().any(|t| t.origin == Origin::Abjad) {
         keys.push(format!("%%{}", joined_frame(&name.tokens)));
@@ -401,28 +407,40 @@ fn joined_ends(name: &AnalyzedName) -> Vec<String> {
 }
 
 /// The query's side of [`cross_reading_keys`]: each key with the query
-/// token it stands for and the share of that token's weight it credits.
-fn query_cross_keys(query: &AnalyzedName) -> Vec<(&NameToken, String, f64)> {
+/// token it stands for, the share of that token's weight it credits, and
+/// whether it finds names on its own. A nickname or an initial only adds
+/// to a name found through another token (the family name), since alone it
+/// cannot lift a name to the threshold: that keeps `#a` from retrieving
+/// every name with an initial A.
+fn query_cross_keys(query: &AnalyzedName) -> Vec<(&NameToken, String, f64, bool)> {
     let mut keys = Vec::new();
     for token in query.significant() {
         if query.korean {
-            keys.push((token, phonetic::key(&token.text), 1.0));
+            keys.push((token, phonetic::key(&token.text), 1.0, true));
         }
         if query.organization {
             continue;
         }
-        keys.push((token, format!("%{}", consonant_frame(&token.key)), 0.9));
+        let frame = consonant_frame(&token.key);
+        if frame.len() >= 2 {
+            keys.push((token, format!("%{frame}"), 0.9, true));
+        }
         for g in given_names::groups(&token.text) {
-            keys.push((token, format!("&{g}"), 0.9));
+            keys.push((token, format!("&{g}"), 0.9, false));
         }
         if token.class == TokenClass::Normal {
             if let Some(first) = token.text.chars().next() {
-                keys.push((token, format!("#{first}"), 0.7));
+                keys.push((token, format!("#{first}"), 0.7, false));
             }
         }
     }
     if let [only] = query.tokens.as_slice() {
-        keys.push((only, format!("%%{}", joined_frame(&query.tokens)), 0.9));
+        keys.push((
+            only,
+            format!("%%{}", joined_frame(&query.tokens)),
+            0.9,
+            true,
+        ));
     }
     keys
 }
@@ -465,6 +483,32 @@ impl Evidence {
         if self.token == 0 {
             self.credited_by.fill(0);
             self.token = 1;
+        }
+    }
+
+    /// Credits the listed names that some key already found, each once.
+    /// A long list (an initial's, a common name start's) is searched for
+    /// the names found instead of read through.
+    fn add_to_found(&mut self, list: Option<&Vec<u32>>, share: f64) {
+        let Some(list) = list else { return };
+        let credit = |ev: &mut Evidence, id: u32| {
+            let i = id as usize;
+            if ev.weight[i] > 0.0 && ev.credited_by[i] != ev.token {
+                ev.credited_by[i] = ev.token;
+                ev.weight[i] += share;
+            }
+        };
+        if list.len() > 8 * self.touched.len() {
+            for k in 0..self.touched.len() {
+                let id = self.touched[k];
+                if list.binary_search(&id).is_ok() {
+                    credit(self, id);
+                }
+            }
+        } else {
+            for &id in list {
+                credit(self, id);
+            }
         }
     }
 
