@@ -92,6 +92,11 @@ pub fn normalize_identifier(value: &str) -> String {
         .collect()
 }
 
+/// A posting list unless it is longer than `max`.
+fn uncommon(list: Option<&Vec<u32>>, max: usize) -> Option<&Vec<u32>> {
+    list.filter(|l| l.len() <= max)
+}
+
 fn push_unique(list: &mut Vec<u32>, id: u32) {
     if list.last() != Some(&id) {
         list.push(id);
@@ -252,10 +257,17 @@ impl NameIndex {
                 // Exact postings first: a name found there has its best
                 // share and is not counted again through a neighbour.
                 ev.add(self.posting(&token.key), weight, true);
-                ev.add(self.deletions.get(&token.key), 0.7 * weight, true);
+                // A neighbour that is itself a common key (`abd` next to
+                // `abdl`) would bring thousands of names for one letter.
+                let max = self.common_df;
+                ev.add(
+                    uncommon(self.deletions.get(&token.key), max),
+                    0.7 * weight,
+                    true,
+                );
                 for d in deletions(&token.key) {
-                    ev.add(self.posting(&d), 0.7 * weight, true);
-                    ev.add(self.deletions.get(&d), 0.7 * weight, true);
+                    ev.add(uncommon(self.posting(&d), max), 0.7 * weight, true);
+                    ev.add(uncommon(self.deletions.get(&d), max), 0.7 * weight, true);
                 }
             }
             // What the scorer matches across readings: an abjad name's
