@@ -265,7 +265,15 @@ impl NameIndex {
                     0.7 * weight,
                     true,
                 );
-                for d in deletions(&token.key) {
+                // A four-letter key's deletions are three-letter keys shared
+                // by names of every length (`abd` from `abdl`): a typo there
+                // is still found through the list side's deletions above.
+                let own = if token.key.len() >= 5 {
+                    deletions(&token.key)
+                } else {
+                    Vec::new()
+                };
+                for d in own {
                     ev.add(uncommon(self.posting(&d), max), 0.7 * weight, true);
                     ev.add(uncommon(self.deletions.get(&d), max), 0.7 * weight, true);
                 }
