@@ -150,6 +150,9 @@ fn other_readings(name: &str, primary: &AnalyzedName) -> Vec<AnalyzedName> {
         reading.respelled = true;
         out.push(reading);
     }
+    if out.is_empty() {
+        return out;
+    }
     let mut seen = vec![token_keys(primary)];
     out.retain(|reading| {
         let keys = token_keys(reading);
