@@ -165,17 +165,17 @@ impl NameIndex {
                 continue;
             }
             let name_id = self.names.len() as u32;
-            for token in analyzed
-                .tokens
-                .iter()
-                .chain(analyzed.alternate.iter().flatten())
-            {
+            // Every reading's tokens: a name is found by any way of reading it.
+            let tokens = analyzed
+                .all_readings()
+                .flat_map(|r| r.tokens.iter().chain(r.alternate.iter().flatten()));
+            for token in tokens {
                 self.post(token.key.clone(), name_id);
                 for d in deletions(&token.key) {
                     push_unique(self.deletions.entry(d).or_default(), name_id);
                 }
             }
-            for key in cross_reading_keys(&analyzed) {
+            for key in analyzed.all_readings().flat_map(cross_reading_keys) {
                 self.post(key, name_id);
             }
             self.names.push(IndexedName {
@@ -235,10 +235,7 @@ impl NameIndex {
 
     /// Names scoring at least `min_score` against `query`.
     pub fn search(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
-        let keys: Vec<&NameToken> = query
-            .significant()
-            .chain(query.alternate.iter().flatten())
-            .collect();
+        let keys: Vec<&NameToken> = query.retrieval_tokens().collect();
         let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
         EVIDENCE.with_borrow_mut(|ev| {
             ev.reset(self.names.len());
@@ -280,7 +277,7 @@ impl NameIndex {
             }
             // What the scorer matches across readings: an abjad name's
             // consonants, a list initial, a Korean-read word's spelling.
-            for (token, key, share, finds) in query_cross_keys(query) {
+            for (token, key, share, finds) in query.all_readings().flat_map(query_cross_keys) {
                 if self.df(&key) <= self.common_df {
                     ev.next_token();
                     let share = share * self.weight(token);
@@ -294,15 +291,21 @@ impl NameIndex {
             // A whole-name typo: one end of the joined name is intact. Such
             // a name shares some token key with the query (a common one, or
             // it would be found already); this lifts it over the bar.
-            let total: f64 = query.significant().map(|t| self.weight(t)).sum();
+            let whole: f64 = query.significant().map(|t| self.weight(t)).sum();
             for key in joined_ends(query) {
                 ev.next_token();
-                ev.add_to_found(self.posting(&key), total);
+                ev.add_to_found(self.posting(&key), whole);
             }
             // A name whose keys account for little of the query cannot reach
             // the threshold: the rest would have to match by spelling alone.
             // The recall-parity check (scripts/dprk_eval.py --parity) measures
-            // what this costs against scoring every name.
+            // what this costs against scoring every name. With several
+            // readings, the lightest one sets what a name must account for
+            // (its keys are credited together with the other readings').
+            let total: f64 = query
+                .all_readings()
+                .map(|r| r.significant().map(|t| self.weight(t)).sum::<f64>())
+                .fold(f64::INFINITY, f64::min);
             let needed = PRUNE_SHARE * total;
             let needed_common = COMMON_ONLY_SHARE * total;
             let ids = ev.touched.iter().copied().filter(|&id| {
@@ -557,5 +560,93 @@ impl Rarity for NameIndex {
         let df = self.df(&token.key) as f64;
         let idf = (self.log_total - (df + 1.0).ln()) / self.log_total.max(1.0);
         (0.15 + 0.85 * idf).clamp(0.15, 1.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::screening::lists::{LiveList, SnapshotMeta};
+
+    fn index(names: &[(&str, &[&str])]) -> NameIndex {
+        let entries: Vec<ListEntry> = names
+            .iter()
+            .enumerate()
+            .map(|(i, (name, original))| {
+                let mut entry = ListEntry::new("test", &i.to_string(), EntryKind::Person, name);
+                entry.original_script_names = original.iter().map(|s| s.to_string()).collect();
+                entry
+            })
+            .collect();
+        let meta = SnapshotMeta {
+            snapshot_id: "test".into(),
+            list_id: "test".into(),
+            version: "test".into(),
+            sha256: String::new(),
+            source_version: None,
+            loaded_at: 0,
+            entry_count: entries.len(),
+        };
+        let mut lists = BTreeMap::new();
+        lists.insert("test".to_string(), Arc::new(LiveList::new(meta, entries)));
+        NameIndex::build(&lists)
+    }
+
+    fn found(index: &NameIndex, query: &str) -> Vec<String> {
+        let query = AnalyzedName::new(query, false);
+        let mut hits: Vec<String> = index
+            .search(&query, 0.8)
+            .into_iter()
+            .map(|c| index.entry(c.name.entry).name.clone())
+            .collect();
+        let mut all: Vec<String> = index
+            .search_exhaustive(&query, 0.8)
+            .into_iter()
+            .map(|c| index.entry(c.name.entry).name.clone())
+            .collect();
+        hits.sort();
+        hits.dedup();
+        all.sort();
+        all.dedup();
+        assert_eq!(hits, all, "the index misses what scoring every name finds");
+        hits
+    }
+
+    #[test]
+    fn other_readings_are_retrieved_from_both_sides() {
+        let filler = [
+            "KIM Jong Chol",
+            "KIM Min Chol",
+            "PAK Ji Song",
+            "RI Myong Su",
+            "YAMAMOTO Taro",
+            "Alexei Navalny",
+            "Wang Wei",
+            "Li Wei",
+            "Jin Zheng",
+        ];
+        let mut names: Vec<(&str, &[&str])> = vec![
+            ("KIM Jong Un", &[]),
+            ("YAMADA Taro", &[]),
+            ("PARK Ji Sung", &[]),
+            ("Alexander Papadopoulos", &[]),
+            ("KIM Chol Sam", &["金铁三"]),
+            ("Tanaka Hanako", &["田中花子"]),
+        ];
+        names.extend(filler.iter().map(|n| (*n, &[] as &[&str])));
+        let index = index(&names);
+        // Query side: the other reading finds the list's Latin name.
+        assert!(found(&index, "金正恩").contains(&"KIM Jong Un".to_string()));
+        assert!(found(&index, "山田太郎").contains(&"YAMADA Taro".to_string()));
+        assert!(found(&index, "박지성").contains(&"PARK Ji Sung".to_string()));
+        assert!(found(&index, "Αλέξανδρος Παπαδόπουλος")
+            .contains(&"Alexander Papadopoulos".to_string()));
+        // List side: a list name in Han characters is found by its readings.
+        assert!(found(&index, "Kim Chol Sam").contains(&"KIM Chol Sam".to_string()));
+        assert!(found(&index, "Gim Cheol-sam").contains(&"KIM Chol Sam".to_string()));
+        assert!(found(&index, "Hanako Tanaka").contains(&"Tanaka Hanako".to_string()));
+        // And what should not meet does not.
+        assert!(!found(&index, "박지송").contains(&"PARK Ji Sung".to_string()));
+        assert!(found(&index, "Kim Min-jeon").is_empty());
     }
 }

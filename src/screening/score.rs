@@ -205,6 +205,8 @@ pub struct Prepared {
     /// Texts joined without stopwords, then with them.
     joined: [(String, Shape); 2],
     summary: Summary,
+    /// The name's other readings, prepared alike.
+    readings: Vec<Prepared>,
 }
 
 /// What [`score_bound`] needs of a name besides its tokens' stats.
@@ -215,6 +217,9 @@ pub struct Summary {
     total: f64,
     /// Byte length and shape of each joined string.
     joined: [(usize, Shape); 2],
+    /// Whether the name has other readings (the bound does not cover
+    /// them).
+    readings: bool,
 }
 
 impl Prepared {
@@ -259,12 +264,18 @@ impl Prepared {
                 (joined[0].0.len(), joined[0].1),
                 (joined[1].0.len(), joined[1].1),
             ],
+            readings: !name.readings.is_empty(),
         };
         Prepared {
             tokens,
             alternate: name.alternate.as_deref().map(stats),
             joined,
             summary,
+            readings: name
+                .readings
+                .iter()
+                .map(|r| Prepared::new(r, rarity))
+                .collect(),
         }
     }
 
@@ -296,14 +307,27 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
-/// At least the score [`compare_prepared`] gives two names that are not
+/// At least the score [`compare_prepared`] gives two names: the best of
+/// [`reading_bound`] over the query's readings, or 1 when the candidate
+/// has other readings (few list names do).
+pub fn score_bound(pq: &Prepared, c: &[TokenStats], cs: &Summary) -> f64 {
+    if cs.readings {
+        return 1.0;
+    }
+    pq.readings
+        .iter()
+        .map(|r| reading_bound(r, c, cs))
+        .fold(reading_bound(pq, c, cs), f64::max)
+}
+
+/// At least the score [`compare_reading`] gives two names that are not
 /// both Korean (those are cheap to score exactly and return 1), computed
 /// from the prepared stats alone: each token pair is credited with the
 /// most similarity its hashes, classes, lengths and letters allow, each
 /// token with its best pair, and the word-joining checks with what the
 /// joined strings' lengths and letters allow. Lets the index skip the
 /// alignment of most retrieved names.
-pub fn score_bound(pq: &Prepared, c: &[TokenStats], cs: &Summary) -> f64 {
+fn reading_bound(pq: &Prepared, c: &[TokenStats], cs: &Summary) -> f64 {
     let qs = &pq.summary;
     if qs.korean && cs.korean {
         return 1.0;
@@ -489,8 +513,42 @@ pub struct Scratch {
 }
 
 /// [`compare`] with both names' stats computed beforehand; `None` when the
-/// score is below `min_score` (the explanation is then never built).
+/// score is below `min_score` (the explanation is then never built). Each
+/// reading of one name is scored against each reading of the other that
+/// it may be compared with, and the best counts.
 pub fn compare_prepared(
+    query: &AnalyzedName,
+    pq: &Prepared,
+    candidate: &AnalyzedName,
+    pc: &Prepared,
+    min_score: f64,
+    scratch: &mut Scratch,
+) -> Option<NameScore> {
+    let queries = query
+        .all_readings()
+        .zip(std::iter::once(pq).chain(&pq.readings));
+    let mut best: Option<NameScore> = None;
+    for (q, pq) in queries {
+        let candidates = candidate
+            .all_readings()
+            .zip(std::iter::once(pc).chain(&pc.readings));
+        for (c, pc) in candidates {
+            if !q.comparable(c) {
+                continue;
+            }
+            let floor = best.as_ref().map_or(min_score, |b| b.score.max(min_score));
+            if let Some(score) = compare_reading(q, pq, c, pc, floor, scratch) {
+                if best.as_ref().is_none_or(|b| score.score > b.score) {
+                    best = Some(score);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// [`compare_prepared`] for one reading of each name.
+fn compare_reading(
     query: &AnalyzedName,
     pq: &Prepared,
     candidate: &AnalyzedName,
@@ -857,6 +915,21 @@ mod tests {
             "Stripe LLC",
             "Stripe Limited Liability Company",
             "Deutsche Bank GmbH",
+            "金正恩",
+            "Kim Jong Un",
+            "金铁三",
+            "KIM Chol Sam",
+            "李明",
+            "Li Ming",
+            "山田太郎",
+            "Yamada Taro",
+            "田中花子",
+            "Tanaka Hanako",
+            "박지성",
+            "Park Ji Sung",
+            "Αλέξανδρος",
+            "Alexander",
+            "Alexandros Papadopoulos",
         ];
         let mut checked = 0;
         for a in names {

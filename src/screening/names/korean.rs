@@ -410,6 +410,91 @@ fn split_hangul_surname(syllables: &[char], more_words: bool) -> (&[char], &[cha
     syllables.split_at(1.min(syllables.len()))
 }
 
+/// The syllable as South Korean spelling writes it at the start of a word
+/// (the initial-sound law, 두음법칙): ㄹ becomes ㅇ before i and y-vowels and
+/// ㄴ elsewhere, ㄴ becomes ㅇ before i and y-vowels (룡 → 용, 렬 → 열,
+/// 로 → 노, 녀 → 여). None when the syllable does not change. North Korean
+/// spelling keeps the ㄹ (Ri Ryong), so a name may be written either way.
+pub fn initial_sound_law(c: char) -> Option<char> {
+    const RIEUL: usize = 5;
+    const NIEUN: usize = 2;
+    const IEUNG: usize = 11;
+    // ㅑ ㅒ ㅕ ㅖ ㅛ ㅠ ㅣ
+    const I_OR_Y: [usize; 7] = [2, 3, 6, 7, 12, 17, 20];
+    let (initial, medial, fin) = decompose(c)?;
+    let before_i = I_OR_Y.contains(&medial);
+    let new = match (initial, before_i) {
+        (RIEUL, true) | (NIEUN, true) => IEUNG,
+        (RIEUL, false) => NIEUN,
+        _ => return None,
+    };
+    compose(new, medial, fin)
+}
+
+/// Medial indices of the vowels whose popular spelling differs from every
+/// system's: ㅓ (eo/ŏ) is often written "u" (Sung for 성, Jung for 정, Chul
+/// for 철) and ㅕ (yeo/yŏ) "yu" (Hyun for 현, Yun for 연, Kyung for 경).
+/// Paired with the vowel whose standard spelling that is: ㅜ and ㅠ.
+const POPULAR_VOWELS: [(usize, usize); 2] = [(4, 13), (6, 17)];
+
+/// At most this many given-name syllables are respelled (2^n - 1 variants).
+const MAX_RESPELLED: usize = 3;
+
+/// A Hangul name rewritten as its popular spellings would read it: each
+/// non-empty choice of given-name syllables with ㅓ or ㅕ gets ㅜ or ㅠ
+/// instead ("박지성" → "박지숭", whose romanization is the "Park Ji Sung"
+/// of a passport or a football shirt). The surname is left alone: surname
+/// groups already hold its popular spellings. Empty when the name has no
+/// such syllable. These are spellings, not names: a caller compares them
+/// only with names not written in Hangul.
+pub fn popular_respellings(s: &str) -> Vec<String> {
+    if !s.chars().any(is_hangul_syllable) {
+        return Vec::new();
+    }
+    // The surname is where `romanize_hangul_name` takes it: the first one
+    // or two syllables of the first word holding Hangul.
+    let words: Vec<Vec<char>> = s
+        .split(|c: char| c.is_whitespace() || matches!(c, ',' | '·' | '・' | '-'))
+        .map(|w| {
+            w.chars()
+                .filter(|c| is_hangul_syllable(*c))
+                .collect::<Vec<char>>()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let surname_len = words.first().map_or(0, |first| {
+        split_hangul_surname(first, words.len() > 1).0.len()
+    });
+    let chars: Vec<char> = s.chars().collect();
+    let mut seen = 0;
+    let mut positions = Vec::new();
+    for (at, c) in chars.iter().enumerate() {
+        let Some((i, m, f)) = decompose(*c) else {
+            continue;
+        };
+        seen += 1;
+        if seen <= surname_len || positions.len() == MAX_RESPELLED {
+            continue;
+        }
+        if let Some((_, popular)) = POPULAR_VOWELS.iter().find(|(v, _)| *v == m) {
+            if let Some(respelled) = compose(i, *popular, f) {
+                positions.push((at, respelled));
+            }
+        }
+    }
+    (1u32..1 << positions.len())
+        .map(|mask| {
+            let mut out = chars.clone();
+            for (bit, (at, respelled)) in positions.iter().enumerate() {
+                if mask & (1 << bit) != 0 {
+                    out[*at] = *respelled;
+                }
+            }
+            out.into_iter().collect()
+        })
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // Latin folding and syllable keys
 // ---------------------------------------------------------------------------
@@ -864,6 +949,33 @@ mod tests {
 
     fn strings(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn initial_sound_law_applies_to_r_and_n() {
+        assert_eq!(initial_sound_law('룡'), Some('용'));
+        assert_eq!(initial_sound_law('렬'), Some('열'));
+        assert_eq!(initial_sound_law('리'), Some('이'));
+        assert_eq!(initial_sound_law('로'), Some('노'));
+        assert_eq!(initial_sound_law('녀'), Some('여'));
+        assert_eq!(initial_sound_law('남'), None);
+        assert_eq!(initial_sound_law('정'), None);
+        assert_eq!(initial_sound_law('x'), None);
+    }
+
+    #[test]
+    fn popular_respellings_change_given_name_vowels_only() {
+        assert_eq!(popular_respellings("박지성"), ["박지숭"]);
+        // 성 as a surname stays: the surname group covers "Sung".
+        assert_eq!(popular_respellings("성민"), Vec::<String>::new());
+        assert_eq!(
+            popular_respellings("정현철"),
+            ["정휸철", "정현출", "정휸출"]
+        );
+        assert_eq!(popular_respellings("김 정은"), ["김 중은"]);
+        assert_eq!(popular_respellings("남궁연"), ["남궁윤"]);
+        assert!(popular_respellings("김민준").is_empty());
+        assert!(popular_respellings("Kim").is_empty());
     }
 
     #[test]

@@ -1,9 +1,14 @@
 //! Names as the matcher sees them: folded, transliterated, tokenised, with
 //! Korean names recognised and their given names split into syllables so
 //! `Jong-un`, `Jong Un` and `Jongun` agree, and a key per token under which
-//! spellings from different romanization systems meet.
+//! spellings from different romanization systems meet. A name written in a
+//! script that can be read more than one way (Han characters, kana, Greek,
+//! Hangul with its popular spellings) also carries its other readings.
 
 pub mod given_names;
+pub mod greek;
+pub mod hanja;
+pub mod japanese;
 pub mod korean;
 pub mod normalize;
 pub mod phonetic;
@@ -32,34 +37,54 @@ pub struct AnalyzedName {
     /// For a Korean name whose first and last words could both be the
     /// surname ("Song Chol Jang"): the tokens read the other way round.
     pub alternate: Option<Vec<NameToken>>,
+    /// Other ways to read the same writing, each scored in its own right:
+    /// 金正恩 as Korean (김정은) besides its pinyin, 山田太郎 as Japanese, a
+    /// Greek name without its case ending, a Hangul name in the popular
+    /// spelling of ㅓ/ㅕ. Readings have no readings of their own.
+    pub readings: Vec<AnalyzedName>,
+    /// A popular respelling of a Hangul name (성 as "Sung"): it is only
+    /// compared with names not written in Hangul, where the spelling is
+    /// what is in doubt; two Hangul writings differ by their letters.
+    pub respelled: bool,
     /// Where the name as spoken starts among `tokens`: "LADEN, Usama bin
     /// Muhammad" starts at its second token. Order checks read from here.
     pub spoken_start: usize,
 }
 
+/// At most this many other readings per name: each costs an alignment.
+const MAX_READINGS: usize = 8;
+
 impl AnalyzedName {
     pub fn new(name: &str, organization: bool) -> AnalyzedName {
-        let prepare = |s: &str| {
-            let words = normalize::numbers_to_digits(normalize::words(s));
-            if organization {
-                normalize::abbreviate_legal_forms(normalize::merge_initials(words))
-            } else {
-                // A person's `J.-C.` or `JC` is two initials, not an acronym.
-                normalize::split_initials(normalize::unleet(words))
-            }
-        };
-        let words = prepare(name);
+        let mut analyzed = AnalyzedName::plain(name, organization);
+        if !organization {
+            analyzed.readings = other_readings(name, &analyzed);
+        }
+        analyzed
+    }
+
+    /// The name read the usual way only, without other readings.
+    fn plain(name: &str, organization: bool) -> AnalyzedName {
+        let words = normalize::words(name);
+        let mut analyzed = AnalyzedName::from_words(words, name.contains(','), organization);
         // "SURNAME, Given": the part before the comma is spoken last.
-        let spoken_start = match name.split_once(',') {
-            Some((before, after)) if !organization && !after.contains(',') => {
-                prepare(before).len().min(words.len())
+        if let Some((before, after)) = name.split_once(',') {
+            if !organization && !analyzed.korean && !after.contains(',') {
+                let before = prepare_words(normalize::words(before), organization).len();
+                analyzed.spoken_start = before.min(analyzed.tokens.len());
             }
-            _ => 0,
-        };
+        }
+        analyzed
+    }
+
+    /// A name from its folded words; `comma` says whether it was written
+    /// "SURNAME, Given".
+    fn from_words(words: Vec<normalize::Word>, comma: bool, organization: bool) -> AnalyzedName {
+        let words = prepare_words(words, organization);
         let korean = !organization && looks_korean(&words);
         let mut alternate = None;
         let tokens = if korean {
-            let (first, second) = surname_positions(name, &words);
+            let (first, second) = surname_positions(comma, &words);
             alternate = second.map(|at| korean_tokens(&words, at));
             korean_tokens(&words, first)
         } else {
@@ -78,8 +103,33 @@ impl AnalyzedName {
             organization,
             korean,
             alternate,
-            spoken_start: if korean { 0 } else { spoken_start },
+            readings: Vec::new(),
+            respelled: false,
+            spoken_start: 0,
         }
+    }
+
+    /// Whether any token was romanized from Hangul.
+    pub fn from_hangul(&self) -> bool {
+        self.tokens.iter().any(|t| t.origin == Origin::Hangul)
+    }
+
+    /// The name itself, then each other reading.
+    pub fn all_readings(&self) -> impl Iterator<Item = &AnalyzedName> {
+        std::iter::once(self).chain(&self.readings)
+    }
+
+    /// Whether one reading of a name may be scored against one of
+    /// another: not a popular respelling against a Hangul writing.
+    pub fn comparable(&self, other: &AnalyzedName) -> bool {
+        !(self.respelled && other.from_hangul() || other.respelled && self.from_hangul())
+    }
+
+    /// Every token retrieval should look up: the significant tokens and
+    /// the alternate order of each reading.
+    pub fn retrieval_tokens(&self) -> impl Iterator<Item = &NameToken> {
+        self.all_readings()
+            .flat_map(|r| r.significant().chain(r.alternate.iter().flatten()))
     }
 
     /// Tokens that identify, i.e. not honorifics, particles or legal forms.
@@ -88,6 +138,62 @@ impl AnalyzedName {
             .iter()
             .filter(|t| t.class != TokenClass::Stopword)
     }
+}
+
+/// Folded words brought to one form: numbers as digits; an
+/// organisation's acronyms joined and legal forms abbreviated; a person's
+/// digits-for-letters read and vowelless initials (`JC`) split.
+fn prepare_words(words: Vec<normalize::Word>, organization: bool) -> Vec<normalize::Word> {
+    let words = normalize::numbers_to_digits(words);
+    if organization {
+        normalize::abbreviate_legal_forms(normalize::merge_initials(words))
+    } else {
+        normalize::split_initials(normalize::unleet(words))
+    }
+}
+
+/// The other readings of a person's name, by the scripts it is written in;
+/// a reading that tokenises like the name or an earlier reading is dropped.
+fn other_readings(name: &str, primary: &AnalyzedName) -> Vec<AnalyzedName> {
+    let mut out: Vec<AnalyzedName> = Vec::new();
+    // Han characters of a Korean name: the Sino-Korean reading first, as the
+    // one that matters for the lists, with its own popular respellings.
+    for hangul in hanja::korean_readings(name) {
+        let mut reading = AnalyzedName::new(&hangul, false);
+        let respellings = std::mem::take(&mut reading.readings);
+        out.push(reading);
+        out.extend(respellings);
+    }
+    if let Some(words) = japanese::reading(name) {
+        out.push(AnalyzedName::from_words(words, false, false));
+    }
+    for words in greek::stem_readings(name) {
+        out.push(AnalyzedName::from_words(words, false, false));
+    }
+    for respelling in korean::popular_respellings(name) {
+        let mut reading = AnalyzedName::plain(&respelling, false);
+        reading.respelled = true;
+        out.push(reading);
+    }
+    if out.is_empty() {
+        return out;
+    }
+    let mut seen = vec![token_keys(primary)];
+    out.retain(|reading| {
+        let keys = token_keys(reading);
+        let new = !reading.tokens.is_empty() && !seen.contains(&keys);
+        seen.push(keys);
+        new
+    });
+    out.truncate(MAX_READINGS);
+    out
+}
+
+fn token_keys(name: &AnalyzedName) -> Vec<(String, String)> {
+    name.tokens
+        .iter()
+        .map(|t| (t.text.clone(), t.key.clone()))
+        .collect()
 }
 
 /// The most frequent Korean surname groups: when both ends of a name could
@@ -141,9 +247,9 @@ fn korean_tokens(words: &[normalize::Word], surname_at: usize) -> Vec<NameToken>
 /// Where the surname is: first for Hangul and for "SURNAME, Given"; else
 /// the end that is a common surname; when both ends are, the first, with
 /// the last as the alternate reading.
-fn surname_positions(raw: &str, words: &[normalize::Word]) -> (usize, Option<usize>) {
+fn surname_positions(comma: bool, words: &[normalize::Word]) -> (usize, Option<usize>) {
     let last = words.len() - 1;
-    if words[0].origin == Origin::Hangul || raw.contains(',') {
+    if words[0].origin == Origin::Hangul || comma {
         return (0, None);
     }
     let exact = |w: &normalize::Word| korean::surname_group_exact(&w.text);
@@ -216,5 +322,93 @@ mod tests {
         assert_eq!(alt, keys("JANG, Song Chol"));
         assert!(AnalyzedName::new("Ri Chol", false).korean);
         assert!(!AnalyzedName::new("Vladimir Putin", false).korean);
+    }
+
+    fn texts(name: &AnalyzedName) -> Vec<&str> {
+        name.tokens.iter().map(|t| t.text.as_str()).collect()
+    }
+
+    fn score(a: &str, b: &str) -> f64 {
+        use crate::screening::score::{compare, DefaultRarity};
+        compare(
+            &AnalyzedName::new(a, false),
+            &AnalyzedName::new(b, false),
+            &DefaultRarity,
+        )
+        .score
+    }
+
+    #[test]
+    fn han_korean_names_read_as_korean_too() {
+        let kim = AnalyzedName::new("金正恩", false);
+        // The pinyin reading stays first; the Korean one is another.
+        assert_eq!(texts(&kim), ["jin", "zheng", "en"]);
+        let korean = &kim.readings[0];
+        assert!(korean.korean && !korean.respelled);
+        assert_eq!(keys_of(korean), keys("김정은"));
+        assert!(score("金正恩", "KIM Jong Un") >= 0.9);
+        assert!(score("金正恩", "Kim Jong-un") >= 0.9);
+        assert!(score("金正恩", "Gim Jeong-eun") >= 0.9);
+        // Chinese readings still count.
+        assert!(score("李明", "Li Ming") >= 0.9);
+        assert!(score("李明", "Ri Myong") >= 0.9);
+        assert!(score("王伟", "Wang Wei") >= 0.9);
+        assert!(score("金铁三", "KIM Chol Sam") >= 0.9);
+        // A different given name stays different.
+        assert!(score("金正恩", "KIM Jong Chol") < 0.8);
+        // No reading for a name that is not Korean-shaped.
+        assert!(AnalyzedName::new("习近平", false).readings.is_empty());
+        assert!(AnalyzedName::new("金正恩", true).readings.is_empty());
+    }
+
+    fn keys_of(name: &AnalyzedName) -> Vec<String> {
+        let mut k: Vec<String> = name.tokens.iter().map(|t| t.key.clone()).collect();
+        k.sort();
+        k
+    }
+
+    #[test]
+    fn japanese_names_read_in_hepburn() {
+        let yamada = AnalyzedName::new("山田太郎", false);
+        assert!(yamada
+            .readings
+            .iter()
+            .any(|r| texts(r) == ["yamada", "taro"]));
+        assert!(score("山田太郎", "Yamada Taro") >= 0.9);
+        assert!(score("山田太郎", "Taro Yamada") >= 0.9);
+        assert!(score("田中花子", "Tanaka Hanako") >= 0.9);
+        assert!(score("やまだ たろう", "Yamada Taro") >= 0.9);
+        assert!(score("山田太郎", "Tanaka Taro") < 0.8);
+    }
+
+    #[test]
+    fn greek_names_meet_their_latin_forms() {
+        assert!(score("Αλέξανδρος", "Alexander") >= 0.8);
+        assert!(score("Νικόλαος", "Nikolaos") >= 0.9);
+        assert!(score("Αλέξανδρος Παπαδόπουλος", "Alexander Papadopoulos") >= 0.8);
+        assert!(score("Αλέξανδρος", "Anders") < 0.8);
+    }
+
+    #[test]
+    fn hangul_names_meet_popular_spellings_of_their_vowels() {
+        let park = AnalyzedName::new("박지성", false);
+        assert!(park.readings.iter().all(|r| r.respelled));
+        assert!(park
+            .readings
+            .iter()
+            .any(|r| keys_of(r) == keys("Park Ji Sung")));
+        assert!(score("박지성", "Park Ji Sung") >= 0.9);
+        assert!(score("박지성", "Park Ji-seong") >= 0.9);
+        assert!(score("정현철", "Jung Hyun Chul") >= 0.9);
+        assert!(score("정현철", "Jeong Hyeon-cheol") >= 0.9);
+        // Only a Latin writing is in doubt: two Hangul writings differ.
+        assert!(score("박지성", "박지숭") < 0.8);
+        // Names in Latin letters are as far apart as before, and a Hangul
+        // ㅜ is not read as ㅓ.
+        assert!(score("Kim Sung-hwa", "Kim Song-hwa") < 0.8);
+        assert!(score("Kim Hyun-chol", "Kim Hyon-chol") < 0.8);
+        assert!(score("김민준", "Kim Min-jeon") < 0.8);
+        assert!(score("김숭화", "Kim Song-hwa") < 0.8);
+        assert!(AnalyzedName::new("Park Ji Sung", false).readings.is_empty());
     }
 }
