@@ -66,7 +66,8 @@ impl AnalyzedName {
     /// The name read the usual way only, without other readings.
     fn plain(name: &str, organization: bool) -> AnalyzedName {
         let words = normalize::words(name);
-        let mut analyzed = AnalyzedName::from_words(words, name.contains(','), organization);
+        let layout = Layout::of(name);
+        let mut analyzed = AnalyzedName::from_words(words, layout, organization);
         // "SURNAME, Given": the part before the comma is spoken last.
         if let Some((before, after)) = name.split_once(',') {
             if !organization && !analyzed.korean && !after.contains(',') {
@@ -79,12 +80,12 @@ impl AnalyzedName {
 
     /// A name from its folded words; `comma` says whether it was written
     /// "SURNAME, Given".
-    fn from_words(words: Vec<normalize::Word>, comma: bool, organization: bool) -> AnalyzedName {
+    fn from_words(words: Vec<normalize::Word>, layout: Layout, organization: bool) -> AnalyzedName {
         let words = prepare_words(words, organization);
         let korean = !organization && looks_korean(&words);
         let mut alternate = None;
         let tokens = if korean {
-            let (first, second) = surname_positions(comma, &words);
+            let (first, second) = surname_positions(layout, &words);
             alternate = second.map(|at| korean_tokens(&words, at));
             korean_tokens(&words, first)
         } else {
@@ -165,10 +166,10 @@ fn other_readings(name: &str, primary: &AnalyzedName) -> Vec<AnalyzedName> {
         out.extend(respellings);
     }
     if let Some(words) = japanese::reading(name) {
-        out.push(AnalyzedName::from_words(words, false, false));
+        out.push(AnalyzedName::from_words(words, Layout::default(), false));
     }
     for words in greek::stem_readings(name) {
-        out.push(AnalyzedName::from_words(words, false, false));
+        out.push(AnalyzedName::from_words(words, Layout::default(), false));
     }
     for respelling in korean::popular_respellings(name) {
         let mut reading = AnalyzedName::plain(&respelling, false);
@@ -194,6 +195,27 @@ fn token_keys(name: &AnalyzedName) -> Vec<(String, String)> {
         .iter()
         .map(|t| (t.text.clone(), t.key.clone()))
         .collect()
+}
+
+/// How a name was written around its words: "SURNAME, Given", and
+/// whether its first or last word is hyphenated to the next.
+#[derive(Debug, Clone, Copy, Default)]
+struct Layout {
+    comma: bool,
+    first_hyphenated: bool,
+    last_hyphenated: bool,
+}
+
+impl Layout {
+    fn of(name: &str) -> Layout {
+        let hyphenated =
+            |chunk: Option<&str>| chunk.is_some_and(|c| c.trim_matches('-').contains('-'));
+        Layout {
+            comma: name.contains(','),
+            first_hyphenated: hyphenated(name.split_whitespace().next()),
+            last_hyphenated: hyphenated(name.split_whitespace().last()),
+        }
+    }
 }
 
 /// The most frequent Korean surname groups: when both ends of a name could
@@ -247,18 +269,27 @@ fn korean_tokens(words: &[normalize::Word], surname_at: usize) -> Vec<NameToken>
 /// Where the surname is: first for Hangul and for "SURNAME, Given"; else
 /// the end that is a common surname; when both ends are, the first, with
 /// the last as the alternate reading.
-fn surname_positions(comma: bool, words: &[normalize::Word]) -> (usize, Option<usize>) {
+fn surname_positions(layout: Layout, words: &[normalize::Word]) -> (usize, Option<usize>) {
     let last = words.len() - 1;
-    if words[0].origin == Origin::Hangul || comma {
+    if words[0].origin == Origin::Hangul || layout.comma {
         return (0, None);
     }
+    // A word hyphenated to its neighbour is a syllable of the given name
+    // (`Min-jun`), not the surname: `Kim Min-jun` is never Mr Jun.
+    let (first_free, last_free) = (!layout.first_hyphenated, !layout.last_hyphenated);
     let exact = |w: &normalize::Word| korean::surname_group_exact(&w.text);
     let common = |w: &normalize::Word| exact(w).is_some_and(|g| COMMON_SURNAMES.contains(&g));
-    match (common(&words[0]), common(&words[last])) {
+    match (
+        first_free && common(&words[0]),
+        last_free && common(&words[last]),
+    ) {
         (true, false) => (0, None),
         (false, true) => (last, None),
         (true, true) => (0, Some(last)),
-        (false, false) => match (exact(&words[0]).is_some(), exact(&words[last]).is_some()) {
+        (false, false) => match (
+            first_free && exact(&words[0]).is_some(),
+            last_free && exact(&words[last]).is_some(),
+        ) {
             (true, true) => (0, Some(last)),
             (false, true) => (last, None),
             _ => (0, None),
@@ -321,6 +352,8 @@ mod tests {
         alt.sort();
         assert_eq!(alt, keys("JANG, Song Chol"));
         assert!(AnalyzedName::new("Ri Chol", false).korean);
+        // A hyphenated given name keeps its last syllable out of the surname.
+        assert!(AnalyzedName::new("Kim Min-jun", false).alternate.is_none());
         assert!(!AnalyzedName::new("Vladimir Putin", false).korean);
     }
 
