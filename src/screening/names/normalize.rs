@@ -340,25 +340,23 @@ pub fn unleet(words: Vec<Word>) -> Vec<Word> {
         .collect()
 }
 
-/// Legal forms written out, as folded words, and the abbreviation each
-/// becomes, so `Limited Liability Company` meets `LLC` and `Societatea cu
+/// Legal forms written out, as folded words (a trailing `*` matches any
+/// ending), and the abbreviation each becomes, so `Limited Liability Company` meets `LLC` and `Societatea cu
 /// Răspundere Limitată` meets `SRL`. Longest phrases first.
 const LEGAL_FORM_PHRASES: &[(&[&str], &str)] = &[
     (&["gesellschaft", "mit", "beschrankter", "haftung"], "gmbh"),
     (&["societatea", "cu", "raspundere", "limitata"], "srl"),
     (&["societa", "a", "responsabilita", "limitata"], "srl"),
     (&["societe", "a", "responsabilite", "limitee"], "sarl"),
+    // Russian forms by their stems: transliterations end them in -oi,
+    // -oy, -o, -iu, -yu, -ju.
     (
-        &["obshchestvo", "s", "ogranichennoi", "otvetstvennostiu"],
+        &["obshchestv*", "s", "ogranichenn*", "otvetstvennost*"],
         "ooo",
     ),
-    (
-        &["obshchestvo", "s", "ogranichennoy", "otvetstvennostyu"],
-        "ooo",
-    ),
-    (&["publichnoe", "aktsionernoe", "obshchestvo"], "pao"),
-    (&["otkrytoe", "aktsionernoe", "obshchestvo"], "oao"),
-    (&["zakrytoe", "aktsionernoe", "obshchestvo"], "zao"),
+    (&["publichno*", "aktsionerno*", "obshchestv*"], "pao"),
+    (&["otkryto*", "aktsionerno*", "obshchestv*"], "oao"),
+    (&["zakryto*", "aktsionerno*", "obshchestv*"], "zao"),
     (&["public", "joint", "stock", "company"], "pjsc"),
     (&["open", "joint", "stock", "company"], "ojsc"),
     (&["closed", "joint", "stock", "company"], "cjsc"),
@@ -366,7 +364,7 @@ const LEGAL_FORM_PHRASES: &[(&[&str], &str)] = &[
     (&["limited", "liability", "partnership"], "llp"),
     (&["public", "limited", "company"], "plc"),
     (&["joint", "stock", "company"], "jsc"),
-    (&["aktsionernoe", "obshchestvo"], "ao"),
+    (&["aktsionerno*", "obshchestv*"], "ao"),
     (&["limited", "partnership"], "lp"),
     (&["societe", "anonyme"], "sa"),
     (&["sociedad", "anonima"], "sa"),
@@ -386,7 +384,11 @@ pub fn abbreviate_legal_forms(words: Vec<Word>) -> Vec<Word> {
     'words: while i < words.len() {
         for (phrase, abbreviation) in LEGAL_FORM_PHRASES {
             let end = i + phrase.len();
-            if end <= words.len() && words[i..end].iter().zip(*phrase).all(|(w, p)| w.text == *p) {
+            let fits = |w: &Word, p: &&str| match p.strip_suffix('*') {
+                Some(stem) => w.text.starts_with(stem),
+                None => w.text == *p,
+            };
+            if end <= words.len() && words[i..end].iter().zip(*phrase).all(|(w, p)| fits(w, p)) {
                 out.push(Word {
                     text: (*abbreviation).to_string(),
                     origin: words[i].origin,
@@ -605,6 +607,28 @@ mod tests {
             ["1", "international", "bank"]
         );
         assert_eq!(t("Three Percenters"), ["3", "percenters"]);
+    }
+
+    #[test]
+    fn legal_forms_become_abbreviations() {
+        let t = |n: &str| -> Vec<String> {
+            abbreviate_legal_forms(words(n))
+                .into_iter()
+                .map(|w| w.text)
+                .collect()
+        };
+        assert_eq!(t("Stripe Limited Liability Company"), ["stripe", "llc"]);
+        assert_eq!(
+            t("OBSHCHESTVO S OGRANICHENNO OTVETSTVENNOSTYU FERTOING"),
+            ["ooo", "fertoing"]
+        );
+        assert_eq!(
+            t("ОБЩЕСТВО С ОГРАНИЧЕННОЙ ОТВЕТСТВЕННОСТЬЮ \"БАЙКАЛ\""),
+            ["ooo", "baikal"]
+        );
+        assert_eq!(t("Aktsionernoye Obshchestvo Almaz"), ["ao", "almaz"]);
+        assert_eq!(legal_kind("gmbh"), Some(LegalKind::LimitedLiability));
+        assert_eq!(legal_kind("inc"), None);
     }
 
     #[test]
