@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult};
+use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssessmentRecord {
@@ -81,6 +81,7 @@ fn case_from_row(row: &AnyRow) -> StoreResult<CaseRecord> {
 pub struct StoreTx {
     pub(super) tx: Transaction<'static, Any>,
     pub(super) tenant_id: Uuid,
+    pub(super) backend: Backend,
 }
 
 impl Store {
@@ -88,6 +89,7 @@ impl Store {
         Ok(StoreTx {
             tx: self.writer.begin().await?,
             tenant_id,
+            backend: self.backend,
         })
     }
 
@@ -134,6 +136,11 @@ impl Store {
 impl StoreTx {
     pub async fn commit(self) -> StoreResult<()> {
         self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> StoreResult<()> {
+        self.tx.rollback().await?;
         Ok(())
     }
 

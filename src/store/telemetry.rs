@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult};
+use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult, StoreTx};
 use crate::indicators::linkage::{IdentityKey, LinkKind, LinkedCandidate};
 
 /// Where an identity key came from: candidate keys are replaced on every
@@ -228,42 +228,7 @@ impl Store {
         candidate_id: Uuid,
         ip_window_micros: i64,
     ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
-        let rows = sqlx::query(
-            "SELECT mine.kind AS kind, mine.seen_at AS my_seen, theirs.seen_at AS their_seen, \
-                    c.id AS other_id, c.external_id AS other_external_id \
-             FROM identity_keys mine \
-             JOIN identity_keys theirs \
-               ON theirs.tenant_id = mine.tenant_id AND theirs.kind = mine.kind \
-              AND theirs.digest = mine.digest AND theirs.candidate_id <> mine.candidate_id \
-             JOIN candidates c \
-               ON c.tenant_id = theirs.tenant_id AND c.id = theirs.candidate_id \
-              AND c.erased_at IS NULL \
-             WHERE mine.tenant_id = $1 AND mine.candidate_id = $2",
-        )
-        .bind(tenant_id.to_string())
-        .bind(candidate_id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
-        for row in &rows {
-            let kind: String = row.try_get("kind")?;
-            let Some(kind) = LinkKind::parse(&kind) else {
-                return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
-            };
-            let (mine, theirs): (i64, i64) = (row.try_get("my_seen")?, row.try_get("their_seen")?);
-            if kind == LinkKind::Ip && (mine - theirs).abs() > ip_window_micros {
-                continue;
-            }
-            links.entry(kind).or_default().push(LinkedCandidate {
-                candidate_id: parse_uuid(row.try_get("other_id")?)?,
-                external_id: row.try_get("other_external_id")?,
-            });
-        }
-        for others in links.values_mut() {
-            others.sort();
-            others.dedup();
-        }
-        Ok(links)
+        linked_candidates(&self.pool, tenant_id, candidate_id, ip_window_micros).await
     }
 
     /// The tenant's settings document (`{}` until one is saved).
@@ -294,4 +259,99 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+impl StoreTx {
+    /// [`Store::linked_candidates`] inside this transaction: it sees the
+    /// keys this transaction wrote.
+    pub async fn linked_candidates(
+        &mut self,
+        candidate_id: Uuid,
+        ip_window_micros: i64,
+    ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
+        let tenant_id = self.tenant_id;
+        linked_candidates(&mut *self.tx, tenant_id, candidate_id, ip_window_micros).await
+    }
+
+    /// On PostgreSQL, holds a transaction lock on each of `keys` (of this
+    /// tenant) until commit. Two candidates created at once with a shared
+    /// key then go one after the other, and the second sees the first's
+    /// keys when it looks for links: without it, under READ COMMITTED each
+    /// could miss the other's uncommitted keys. SQLite needs nothing: its
+    /// writes already go one transaction at a time.
+    pub(super) async fn lock_identity_keys(&mut self, keys: &[IdentityKey]) -> StoreResult<()> {
+        if self.backend != Backend::Postgres || keys.is_empty() {
+            return Ok(());
+        }
+        let tenant_bits = self.tenant_id.as_u64_pair().0;
+        let mut ids: Vec<i64> = keys
+            .iter()
+            .map(|k| {
+                // The digest is already a SHA-256: its first 64 bits are as
+                // good a lock id as any (collisions only cost a wait).
+                let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+                (bits ^ tenant_bits) as i64
+            })
+            .collect();
+        // One order for every transaction, so two never wait on each other.
+        ids.sort_unstable();
+        ids.dedup();
+        let calls: Vec<String> = (1..=ids.len())
+            .map(|i| format!("pg_advisory_xact_lock(${i})"))
+            .collect();
+        let sql = format!("SELECT {}", calls.join(", "));
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+}
+
+async fn linked_candidates<'e, E>(
+    executor: E,
+    tenant_id: Uuid,
+    candidate_id: Uuid,
+    ip_window_micros: i64,
+) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(
+        "SELECT mine.kind AS kind, mine.seen_at AS my_seen, theirs.seen_at AS their_seen, \
+                c.id AS other_id, c.external_id AS other_external_id \
+         FROM identity_keys mine \
+         JOIN identity_keys theirs \
+           ON theirs.tenant_id = mine.tenant_id AND theirs.kind = mine.kind \
+          AND theirs.digest = mine.digest AND theirs.candidate_id <> mine.candidate_id \
+         JOIN candidates c \
+           ON c.tenant_id = theirs.tenant_id AND c.id = theirs.candidate_id \
+          AND c.erased_at IS NULL \
+         WHERE mine.tenant_id = $1 AND mine.candidate_id = $2",
+    )
+    .bind(tenant_id.to_string())
+    .bind(candidate_id.to_string())
+    .fetch_all(executor)
+    .await?;
+    let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let Some(kind) = LinkKind::parse(&kind) else {
+            return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
+        };
+        let (mine, theirs): (i64, i64) = (row.try_get("my_seen")?, row.try_get("their_seen")?);
+        if kind == LinkKind::Ip && (mine - theirs).abs() > ip_window_micros {
+            continue;
+        }
+        links.entry(kind).or_default().push(LinkedCandidate {
+            candidate_id: parse_uuid(row.try_get("other_id")?)?,
+            external_id: row.try_get("other_external_id")?,
+        });
+    }
+    for others in links.values_mut() {
+        others.sort();
+        others.dedup();
+    }
+    Ok(links)
 }
