@@ -258,35 +258,46 @@ async fn record_assessment(
             i64::from(outcome.risk_score),
             outcome.decision.as_str(),
             outcome.complete,
-            &outcome.body,
+            outcome.body,
         )
         .await?;
     let case_change = tx
         .open_or_update_case(&record, trigger == Trigger::CandidateCreated)
         .await?;
     let external_id = data.external_id().as_str();
-    let mut events = vec![(
-        "assessment.completed",
-        json!({
-            "candidate": {"id": candidate_id, "external_id": external_id},
-            "assessment": assessment_json(&record),
-        }),
-    )];
+    // Payloads are built only for events an endpoint subscribes to: the
+    // assessment's JSON is the largest thing built on this path, and most
+    // tenants subscribe to a few events or none.
+    let wanted = |event_type: &str| endpoints.iter().any(|e| e.wants(event_type));
+    let mut events = Vec::new();
+    if wanted("assessment.completed") {
+        events.push((
+            "assessment.completed",
+            json!({
+                "candidate": {"id": candidate_id, "external_id": external_id},
+                "assessment": assessment_json(&record),
+            }),
+        ));
+    }
     let mut alert = false;
     let min_alert = Decision::parse(&settings.alert_min_decision).unwrap_or(Decision::Block);
     match &case_change {
         CaseChange::Opened(case) => {
-            events.push(("case.opened", json!({"case": case_json(case, external_id)})));
+            if wanted("case.opened") {
+                events.push(("case.opened", json!({"case": case_json(case, external_id)})));
+            }
             alert = outcome.decision >= min_alert;
         }
         CaseChange::Updated {
             case,
             previous_decision,
         } => {
-            events.push((
-                "case.updated",
-                json!({"case": case_json(case, external_id), "previous_decision": previous_decision}),
-            ));
+            if wanted("case.updated") {
+                events.push((
+                    "case.updated",
+                    json!({"case": case_json(case, external_id), "previous_decision": previous_decision}),
+                ));
+            }
             let before = Decision::parse(previous_decision).unwrap_or(Decision::Clear);
             alert = outcome.decision >= min_alert && outcome.decision > before;
         }

@@ -151,7 +151,7 @@ impl StoreTx {
         risk_score: i64,
         decision: &str,
         complete: bool,
-        body: &serde_json::Value,
+        body: serde_json::Value,
     ) -> StoreResult<AssessmentRecord> {
         let id = Uuid::now_v7();
         let now = now_micros();
@@ -178,7 +178,7 @@ impl StoreTx {
             risk_score,
             decision: decision.to_string(),
             complete,
-            body: body.clone(),
+            body,
             created_at: now,
         })
     }

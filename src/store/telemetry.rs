@@ -273,39 +273,31 @@ impl StoreTx {
         linked_candidates(&mut *self.tx, tenant_id, candidate_id, ip_window_micros).await
     }
 
-    /// On PostgreSQL, holds a transaction lock on each of `keys` (of this
-    /// tenant) until commit. Two candidates created at once with a shared
-    /// key then go one after the other, and the second sees the first's
-    /// keys when it looks for links: without it, under READ COMMITTED each
-    /// could miss the other's uncommitted keys. SQLite needs nothing: its
+    /// On PostgreSQL, the ids of the transaction advisory locks to take on
+    /// `keys` (of this tenant) before they are written, held until commit.
+    /// Two candidates created at once with a shared key then go one after
+    /// the other, and the second sees the first's keys when it looks for
+    /// links: without the locks, under READ COMMITTED each could miss the
+    /// other's uncommitted keys. Sorted, so every transaction takes them in
+    /// one order and two never wait on each other. Empty on SQLite, whose
     /// writes already go one transaction at a time.
-    pub(super) async fn lock_identity_keys(&mut self, keys: &[IdentityKey]) -> StoreResult<()> {
-        if self.backend != Backend::Postgres || keys.is_empty() {
-            return Ok(());
+    pub(super) fn identity_key_locks(&self, keys: &[IdentityKey]) -> Vec<i64> {
+        if self.backend != Backend::Postgres {
+            return Vec::new();
         }
         let tenant_bits = self.tenant_id.as_u64_pair().0;
         let mut ids: Vec<i64> = keys
             .iter()
             .map(|k| {
                 // The digest is already a SHA-256: its first 64 bits are as
-                // good a lock id as any (collisions only cost a wait).
+                // good a lock id as any (a collision only costs a wait).
                 let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
                 (bits ^ tenant_bits) as i64
             })
             .collect();
-        // One order for every transaction, so two never wait on each other.
         ids.sort_unstable();
         ids.dedup();
-        let calls: Vec<String> = (1..=ids.len())
-            .map(|i| format!("pg_advisory_xact_lock(${i})"))
-            .collect();
-        let sql = format!("SELECT {}", calls.join(", "));
-        let mut query = sqlx::query(&sql);
-        for id in ids {
-            query = query.bind(id);
-        }
-        query.execute(&mut *self.tx).await?;
-        Ok(())
+        ids
     }
 }
 
