@@ -150,8 +150,13 @@ pub async fn assess_candidate(
         device_signals,
     )
     .await?;
+    let wake = tx.enqueued_any();
     tx.commit().await?;
-    state.outbox_wakeup.notify_one();
+    // Only when there is something to deliver: a needless wake-up costs a
+    // claim (an UPDATE on the writer) per assessment.
+    if wake {
+        state.outbox_wakeup.notify_one();
+    }
     Ok(record)
 }
 
@@ -214,8 +219,9 @@ pub async fn create_and_assess(
         }
         None => None,
     };
+    let wake = tx.enqueued_any();
     tx.commit().await?;
-    if assessment.is_some() {
+    if wake {
         state.outbox_wakeup.notify_one();
     }
     Ok(Created::New { record, assessment })

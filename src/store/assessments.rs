@@ -82,6 +82,8 @@ pub struct StoreTx {
     pub(super) tx: Transaction<'static, Any>,
     pub(super) tenant_id: Uuid,
     pub(super) backend: Backend,
+    /// Outbox items added so far (see `enqueued_any`).
+    pub(super) enqueued: usize,
 }
 
 impl Store {
@@ -90,6 +92,7 @@ impl Store {
             tx: self.writer.begin().await?,
             tenant_id,
             backend: self.backend,
+            enqueued: 0,
         })
     }
 
