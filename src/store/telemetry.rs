@@ -279,8 +279,8 @@ impl StoreTx {
     /// the other, and the second sees the first's keys when it looks for
     /// links: without the locks, under READ COMMITTED each could miss the
     /// other's uncommitted keys. Sorted, so every transaction takes them in
-    /// one order and two never wait on each other. Empty on SQLite, whose
-    /// writes already go one transaction at a time.
+    /// one order and no two can wait on each other in a cycle. Empty on
+    /// SQLite, whose writes already go one transaction at a time.
     pub(super) fn identity_key_locks(&self, keys: &[IdentityKey]) -> Vec<i64> {
         if self.backend != Backend::Postgres {
             return Vec::new();
@@ -290,7 +290,8 @@ impl StoreTx {
             .iter()
             .map(|k| {
                 // The digest is already a SHA-256: its first 64 bits are as
-                // good a lock id as any (a collision only costs a wait).
+                // good a lock id as any. A collision, with another key or
+                // the list-refresh lock (`store/lists.rs`), only costs a wait.
                 let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
                 (bits ^ tenant_bits) as i64
             })
