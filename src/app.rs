@@ -148,6 +148,13 @@ impl Application {
     }
 
     /// Stops the server from elsewhere (graceful with `stop(true)`).
+    /// The store this app serves from. Its caches (API keys) are shared
+    /// by clones, so a change made through a clone is seen by the app at
+    /// once, as one made by the app itself would be.
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
     pub fn handle(&self) -> ServerHandle {
         self.server.handle()
     }

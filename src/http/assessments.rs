@@ -1,6 +1,7 @@
 //! `/v1/candidates/{id}/assessments`: run an assessment on demand and read
 //! a candidate's assessment history, newest first. Also the shared step
-//! that assesses after a create, update or telemetry post.
+//! that assesses after an update or a telemetry post (a create assesses in
+//! its own transaction: `risk::run::create_and_assess`).
 
 use std::collections::HashMap;
 

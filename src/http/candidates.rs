@@ -18,7 +18,8 @@ use crate::domain::access::Scope;
 use crate::domain::CandidateData;
 use crate::risk::assess::Trigger;
 use crate::risk::events::assessment_json;
-use crate::store::{format_micros, CandidateRecord, CreateOutcome};
+use crate::risk::run::{create_and_assess, Created};
+use crate::store::{format_micros, CandidateRecord};
 
 /// The API form of a candidate: ids and timestamps around its data, or a
 /// tombstone once erased.
@@ -92,12 +93,20 @@ pub async fn create(
         }
     }
     let data = CandidateData::parse(&body).map_err(ApiError::Validation)?;
-    let (status, record) = match state.store.create_candidate(tenant, &data).await? {
-        CreateOutcome::Created(record) => (StatusCode::CREATED, record),
-        CreateOutcome::Existing(existing) if existing.data.as_ref() == Some(&data) => {
-            (StatusCode::OK, existing)
+    let (status, record, assessment) = match create_and_assess(&state, tenant, &data).await? {
+        Created::New { record, assessment } => (
+            StatusCode::CREATED,
+            record,
+            assessment
+                .as_ref()
+                .map(assessment_json)
+                .unwrap_or(Value::Null),
+        ),
+        Created::Existing(existing) if existing.data.as_ref() == Some(&data) => {
+            let latest = latest_assessment(&state, tenant, existing.id).await?;
+            (StatusCode::OK, existing, latest)
         }
-        CreateOutcome::Existing(existing) => {
+        Created::Existing(existing) => {
             return Err(ApiError::Conflict {
                 code: "candidate_exists",
                 detail: format!(
@@ -109,19 +118,7 @@ pub async fn create(
         }
     };
     let mut response = candidate_json(&record);
-    response["assessment"] = if status == StatusCode::CREATED {
-        assess_after_write(
-            &state,
-            tenant,
-            record.id,
-            &data,
-            Trigger::CandidateCreated,
-            None,
-        )
-        .await
-    } else {
-        latest_assessment(&state, tenant, record.id).await?
-    };
+    response["assessment"] = assessment;
     if let Some(idem) = &idempotency {
         idem.remember(&state.store, tenant, status, &response, Some(record.id))
             .await?;

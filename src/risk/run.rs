@@ -1,7 +1,10 @@
-//! Running an assessment for a stored candidate: gather its screening hits,
+//! Running an assessment for a candidate: gather its screening hits,
 //! telemetry and linkage signals, weigh them with the tenant's policy, and
 //! record the assessment, the case it opens or updates and the events for
-//! webhooks and email in one transaction.
+//! webhooks and email in one transaction (for a new candidate, the same
+//! transaction that creates it).
+
+use std::sync::Arc;
 
 use serde_json::{json, Value};
 use uuid::Uuid;
@@ -9,14 +12,17 @@ use uuid::Uuid;
 use super::assess::{assess, identity_signals, subject_of, Inputs, Trigger};
 use super::events::{alert_email, assessment_json, case_json, envelope, AlertSubject};
 use super::policy::Decision;
-use super::tenant::TenantError;
+use super::tenant::{TenantContext, TenantError};
 use crate::app::AppState;
 use crate::domain::CandidateData;
 use crate::indicators::linkage::reuse_signals;
 use crate::indicators::Signal;
-use crate::screening::screen::screen;
+use crate::screening::screen::{screen, Hit};
 use crate::store::outbox::{Channel, NewOutboxItem};
-use crate::store::{format_micros, AssessmentRecord, CaseChange, StoreError};
+use crate::store::{
+    format_micros, AssessmentRecord, CandidateRecord, CaseChange, CreateOutcome, StoreError,
+    StoreTx,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -53,21 +59,26 @@ pub async fn linkage_signals(
     Ok(reuse_signals(&links))
 }
 
-/// Assesses the candidate and records everything; returns the assessment.
-/// `linkage` is the candidate's identity-reuse signals when the caller has
-/// just looked them up; `None` looks them up here.
-pub async fn assess_candidate(
+/// Everything an assessment needs that takes no database write: the
+/// tenant's settings and policy, the screening hits and the list versions
+/// they came from. Worked out before a write transaction begins, so the
+/// transaction (on SQLite, the single writer) is held for SQL only.
+struct Prepared {
+    tenant: Arc<TenantContext>,
+    hits: Vec<Hit>,
+    lists_used: Vec<Value>,
+    list_versions: serde_json::Map<String, Value>,
+    missing_lists: Vec<String>,
+}
+
+async fn prepare(
     state: &AppState,
     tenant: Uuid,
-    candidate_id: Uuid,
     data: &CandidateData,
-    trigger: Trigger,
-    linkage: Option<Vec<Signal>>,
-) -> Result<AssessmentRecord, RunError> {
+) -> Result<Prepared, RunError> {
     let tenant_ctx = state.tenant(tenant).await?;
-    let settings = &tenant_ctx.settings;
     let live = state.lists.live().current();
-    let missing = state.lists.missing_lists().await?;
+    let missing_lists = state.lists.missing_lists().await?;
     let lists_used: Vec<Value> = live
         .lists
         .values()
@@ -90,7 +101,27 @@ pub async fn assess_candidate(
     })
     .await
     .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?;
+    Ok(Prepared {
+        tenant: tenant_ctx,
+        hits,
+        lists_used,
+        list_versions,
+        missing_lists,
+    })
+}
 
+/// Assesses the candidate and records everything; returns the assessment.
+/// `linkage` is the candidate's identity-reuse signals when the caller has
+/// just looked them up; `None` looks them up here.
+pub async fn assess_candidate(
+    state: &AppState,
+    tenant: Uuid,
+    candidate_id: Uuid,
+    data: &CandidateData,
+    trigger: Trigger,
+    linkage: Option<Vec<Signal>>,
+) -> Result<AssessmentRecord, RunError> {
+    let prepared = prepare(state, tenant, data).await?;
     let mut device_signals: Vec<Signal> = Vec::new();
     // A candidate created this instant has no telemetry yet.
     if trigger != Trigger::CandidateCreated {
@@ -108,25 +139,124 @@ pub async fn assess_candidate(
         Some(known) => known,
         None => linkage_signals(state, tenant, candidate_id).await?,
     });
+    let mut tx = state.store.begin(tenant).await?;
+    let record = record_assessment(
+        state,
+        &mut tx,
+        prepared,
+        candidate_id,
+        data,
+        trigger,
+        device_signals,
+    )
+    .await?;
+    let wake = tx.enqueued_any();
+    tx.commit().await?;
+    // Only when there is something to deliver: a needless wake-up costs a
+    // claim (an UPDATE on the writer) per assessment.
+    if wake {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(record)
+}
 
+/// What [`create_and_assess`] did.
+pub enum Created {
+    /// The candidate is new. Its assessment is `None` when one could not be
+    /// made (logged): the candidate is stored all the same.
+    New {
+        record: CandidateRecord,
+        assessment: Option<AssessmentRecord>,
+    },
+    /// A live candidate with this external id already existed; nothing was
+    /// written.
+    Existing(CandidateRecord),
+}
+
+/// Creates a candidate and records its first assessment (with its case and
+/// outbox rows) in one write transaction. Screening runs before the
+/// transaction begins; links to other candidates are looked up inside it,
+/// after the new candidate's keys are written, so of two candidates created
+/// at once with a shared contact the later sees the earlier.
+pub async fn create_and_assess(
+    state: &AppState,
+    tenant: Uuid,
+    data: &CandidateData,
+) -> Result<Created, RunError> {
+    // Wasted when the candidate turns out to exist already, which only
+    // retries do; worth it to keep screening out of the transaction.
+    let prepared = match prepare(state, tenant, data).await {
+        Ok(prepared) => Some(prepared),
+        Err(e) => {
+            tracing::error!(error = %e, trigger = Trigger::CandidateCreated.as_str(), "assessment failed");
+            None
+        }
+    };
+    let mut tx = state.store.begin(tenant).await?;
+    let record = match tx.create_candidate(data).await? {
+        CreateOutcome::Created(record) => record,
+        CreateOutcome::Existing(existing) => {
+            tx.rollback().await?;
+            return Ok(Created::Existing(existing));
+        }
+    };
+    let assessment = match prepared {
+        Some(prepared) => {
+            let window = state.indicators.config().ip_link_window.as_micros() as i64;
+            let links = tx.linked_candidates(record.id, window).await?;
+            Some(
+                record_assessment(
+                    state,
+                    &mut tx,
+                    prepared,
+                    record.id,
+                    data,
+                    Trigger::CandidateCreated,
+                    reuse_signals(&links),
+                )
+                .await?,
+            )
+        }
+        None => None,
+    };
+    let wake = tx.enqueued_any();
+    tx.commit().await?;
+    if wake {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(Created::New { record, assessment })
+}
+
+/// Weighs the signals and writes the assessment, the case it opens or
+/// updates and the events announcing them into `tx`.
+async fn record_assessment(
+    state: &AppState,
+    tx: &mut StoreTx,
+    prepared: Prepared,
+    candidate_id: Uuid,
+    data: &CandidateData,
+    trigger: Trigger,
+    device_signals: Vec<Signal>,
+) -> Result<AssessmentRecord, RunError> {
+    let tenant_ctx = prepared.tenant;
+    let settings = &tenant_ctx.settings;
     let policy = &tenant_ctx.policy;
     let indicators = state.indicators.current();
     let outcome = assess(Inputs {
         policy,
-        hits,
-        lists_used,
-        missing_lists: missing,
+        hits: prepared.hits,
+        lists_used: prepared.lists_used,
+        missing_lists: prepared.missing_lists,
         device_signals,
         identity_signals: identity_signals(data),
         versions: json!({
             "policy": policy.version(),
-            "lists": list_versions,
+            "lists": prepared.list_versions,
             "indicators": indicators.versions,
         }),
     });
 
     let endpoints = &tenant_ctx.endpoints;
-    let mut tx = state.store.begin(tenant).await?;
     let record = tx
         .insert_assessment(
             candidate_id,
@@ -134,35 +264,46 @@ pub async fn assess_candidate(
             i64::from(outcome.risk_score),
             outcome.decision.as_str(),
             outcome.complete,
-            &outcome.body,
+            outcome.body,
         )
         .await?;
     let case_change = tx
         .open_or_update_case(&record, trigger == Trigger::CandidateCreated)
         .await?;
     let external_id = data.external_id().as_str();
-    let mut events = vec![(
-        "assessment.completed",
-        json!({
-            "candidate": {"id": candidate_id, "external_id": external_id},
-            "assessment": assessment_json(&record),
-        }),
-    )];
+    // Payloads are built only for events an endpoint subscribes to: the
+    // assessment's JSON is the largest thing built on this path, and most
+    // tenants subscribe to a few events or none.
+    let wanted = |event_type: &str| endpoints.iter().any(|e| e.wants(event_type));
+    let mut events = Vec::new();
+    if wanted("assessment.completed") {
+        events.push((
+            "assessment.completed",
+            json!({
+                "candidate": {"id": candidate_id, "external_id": external_id},
+                "assessment": assessment_json(&record),
+            }),
+        ));
+    }
     let mut alert = false;
     let min_alert = Decision::parse(&settings.alert_min_decision).unwrap_or(Decision::Block);
     match &case_change {
         CaseChange::Opened(case) => {
-            events.push(("case.opened", json!({"case": case_json(case, external_id)})));
+            if wanted("case.opened") {
+                events.push(("case.opened", json!({"case": case_json(case, external_id)})));
+            }
             alert = outcome.decision >= min_alert;
         }
         CaseChange::Updated {
             case,
             previous_decision,
         } => {
-            events.push((
-                "case.updated",
-                json!({"case": case_json(case, external_id), "previous_decision": previous_decision}),
-            ));
+            if wanted("case.updated") {
+                events.push((
+                    "case.updated",
+                    json!({"case": case_json(case, external_id), "previous_decision": previous_decision}),
+                ));
+            }
             let before = Decision::parse(previous_decision).unwrap_or(Decision::Clear);
             alert = outcome.decision >= min_alert && outcome.decision > before;
         }
@@ -204,7 +345,5 @@ pub async fn assess_candidate(
         })
         .await?;
     }
-    tx.commit().await?;
-    state.outbox_wakeup.notify_one();
     Ok(record)
 }

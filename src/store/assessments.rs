@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult};
+use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssessmentRecord {
@@ -81,6 +81,9 @@ fn case_from_row(row: &AnyRow) -> StoreResult<CaseRecord> {
 pub struct StoreTx {
     pub(super) tx: Transaction<'static, Any>,
     pub(super) tenant_id: Uuid,
+    pub(super) backend: Backend,
+    /// Outbox items added so far (see `enqueued_any`).
+    pub(super) enqueued: usize,
 }
 
 impl Store {
@@ -88,6 +91,8 @@ impl Store {
         Ok(StoreTx {
             tx: self.writer.begin().await?,
             tenant_id,
+            backend: self.backend,
+            enqueued: 0,
         })
     }
 
@@ -137,6 +142,11 @@ impl StoreTx {
         Ok(())
     }
 
+    pub async fn rollback(self) -> StoreResult<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
     pub async fn insert_assessment(
         &mut self,
         candidate_id: Uuid,
@@ -144,7 +154,7 @@ impl StoreTx {
         risk_score: i64,
         decision: &str,
         complete: bool,
-        body: &serde_json::Value,
+        body: serde_json::Value,
     ) -> StoreResult<AssessmentRecord> {
         let id = Uuid::now_v7();
         let now = now_micros();
@@ -171,7 +181,7 @@ impl StoreTx {
             risk_score,
             decision: decision.to_string(),
             complete,
-            body: body.clone(),
+            body,
             created_at: now,
         })
     }

@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::telemetry::{write_keys, KeySource};
-use super::{is_unique_violation, now_micros, parse_uuid, Store, StoreError, StoreResult};
+use super::{is_unique_violation, now_micros, parse_uuid, Store, StoreError, StoreResult, StoreTx};
 use crate::domain::CandidateData;
 use crate::indicators::linkage::candidate_keys;
 
@@ -89,64 +89,91 @@ fn external_id_taken(err: sqlx::Error) -> StoreError {
     }
 }
 
-impl Store {
-    /// Creates the candidate unless a live one with its external id exists,
-    /// in which case that one is returned untouched.
-    pub async fn create_candidate(
-        &self,
-        tenant_id: Uuid,
-        data: &CandidateData,
-    ) -> StoreResult<CreateOutcome> {
+impl StoreTx {
+    /// Creates the candidate with its identity keys unless a live one with
+    /// its external id exists, in which case that one is returned untouched
+    /// (and the caller should roll back). Part of a larger transaction, so
+    /// the candidate's first assessment commits with it.
+    pub async fn create_candidate(&mut self, data: &CandidateData) -> StoreResult<CreateOutcome> {
+        let tenant_id = self.tenant_id;
         let now = now_micros();
         let id = Uuid::now_v7();
-        let mut tx = self.writer.begin().await?;
-        let inserted = sqlx::query(
+        let keys = candidate_keys(data);
+        let locks = self.identity_key_locks(&keys);
+        // The key locks (PostgreSQL, see `identity_key_locks`) are taken by
+        // this same statement, saving a round trip on the busiest write.
+        let sql = if locks.is_empty() {
             "INSERT INTO candidates \
              (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
              VALUES ($1, $2, $3, 'active', $4, 1, $5, $5) \
-             ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING",
-        )
-        .bind(id.to_string())
-        .bind(tenant_id.to_string())
-        .bind(data.external_id().as_str())
-        .bind(data_json(data))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        if inserted.rows_affected() == 1 {
-            // A new id has no keys yet: nothing to replace.
-            let keys = candidate_keys(data);
-            write_keys(
-                &mut tx,
-                tenant_id,
-                id,
-                KeySource::Candidate,
-                &keys,
-                now,
-                false,
+             ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING"
+                .to_string()
+        } else {
+            let calls: Vec<String> = (0..locks.len())
+                .map(|i| format!("pg_advisory_xact_lock(${})", i + 6))
+                .collect();
+            format!(
+                "INSERT INTO candidates \
+                 (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
+                 SELECT $1, $2, $3, 'active', $4, 1, $5, $5 FROM (SELECT {}) AS locks \
+                 ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING",
+                calls.join(", ")
             )
-            .await?;
-            tx.commit().await?;
-            return Ok(CreateOutcome::Created(CandidateRecord {
-                id,
-                tenant_id,
-                external_id: data.external_id().as_str().to_string(),
-                data: Some(data.clone()),
-                revision: 1,
-                created_at: now,
-                updated_at: now,
-                erased_at: None,
-            }));
+        };
+        let mut query = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(tenant_id.to_string())
+            .bind(data.external_id().as_str())
+            .bind(data_json(data))
+            .bind(now);
+        for lock in locks {
+            query = query.bind(lock);
         }
-        tx.rollback().await?;
-        let existing = self
-            .find_candidate_by_external_id(tenant_id, data.external_id().as_str())
-            .await?
-            // Erased between our insert and this read: report it plainly.
-            .ok_or_else(|| StoreError::Conflict("candidate changed concurrently".into()))?;
-        Ok(CreateOutcome::Existing(existing))
+        let inserted = query.execute(&mut *self.tx).await?;
+        if inserted.rows_affected() == 0 {
+            // The conflicting row is committed (PostgreSQL waited for it),
+            // so this statement sees it.
+            let row = sqlx::query(&format!(
+                "SELECT {COLUMNS} FROM candidates \
+                 WHERE tenant_id = $1 AND external_id = $2 AND erased_at IS NULL"
+            ))
+            .bind(tenant_id.to_string())
+            .bind(data.external_id().as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+            let existing = row
+                .as_ref()
+                .map(from_row)
+                .transpose()?
+                // Erased between our insert and this read: report it plainly.
+                .ok_or_else(|| StoreError::Conflict("candidate changed concurrently".into()))?;
+            return Ok(CreateOutcome::Existing(existing));
+        }
+        // A new id has no keys yet: nothing to replace.
+        write_keys(
+            &mut self.tx,
+            tenant_id,
+            id,
+            KeySource::Candidate,
+            &keys,
+            now,
+            false,
+        )
+        .await?;
+        Ok(CreateOutcome::Created(CandidateRecord {
+            id,
+            tenant_id,
+            external_id: data.external_id().as_str().to_string(),
+            data: Some(data.clone()),
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+            erased_at: None,
+        }))
     }
+}
 
+impl Store {
     /// Live or erased (a tombstone has `data: None`).
     pub async fn get_candidate(
         &self,
@@ -158,22 +185,6 @@ impl Store {
         ))
         .bind(tenant_id.to_string())
         .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(from_row).transpose()
-    }
-
-    pub async fn find_candidate_by_external_id(
-        &self,
-        tenant_id: Uuid,
-        external_id: &str,
-    ) -> StoreResult<Option<CandidateRecord>> {
-        let row = sqlx::query(&format!(
-            "SELECT {COLUMNS} FROM candidates \
-             WHERE tenant_id = $1 AND external_id = $2 AND erased_at IS NULL"
-        ))
-        .bind(tenant_id.to_string())
-        .bind(external_id)
         .fetch_optional(&self.pool)
         .await?;
         row.as_ref().map(from_row).transpose()

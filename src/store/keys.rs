@@ -1,5 +1,15 @@
 //! API keys for integrations. Only a SHA-256 of the key is stored: keys are
 //! 238 random bits, so a fast hash is enough and lookups stay O(1).
+//!
+//! Every request authenticates, so live keys found are remembered for
+//! [`KEY_CACHE_TTL`] (by hash, never by secret) instead of read each time.
+//! A revocation through this process drops the entry at once; one made by
+//! another process (the `keys revoke` command, another replica) takes
+//! effect here within the TTL.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use rand::distributions::Alphanumeric;
 use rand::Rng;
@@ -50,6 +60,70 @@ fn from_row(row: &AnyRow) -> StoreResult<ApiKeyRecord> {
 
 const COLUMNS: &str = "id, tenant_id, name, prefix, scopes, created_at, revoked_at";
 
+/// How long a live key is trusted without asking the database again: the
+/// longest a revocation made by another process goes unseen here.
+pub const KEY_CACHE_TTL: Duration = Duration::from_secs(1);
+
+/// Above this many entries, expired ones are swept on insert. Only keys
+/// found live are cached (never unknown ones, which anyone can make up),
+/// so the map is bounded by the live keys used within a TTL anyway.
+const KEY_CACHE_SWEEP_AT: usize = 1024;
+
+/// Live keys by the hash of their secret, with when they were read.
+#[derive(Default)]
+pub(super) struct KeyCache {
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    entries: HashMap<String, (Instant, ApiKeyRecord)>,
+    /// Counts revocations, so a lookup that read a key before a revocation
+    /// committed does not put it back after the revocation dropped it.
+    revocations: u64,
+}
+
+impl KeyCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        // Every change under the lock is a single insert, remove or
+        // increment, so a poisoned lock still guards a consistent map.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, hash: &str) -> Option<ApiKeyRecord> {
+        match self.lock().entries.get(hash) {
+            Some((at, record)) if at.elapsed() < KEY_CACHE_TTL => Some(record.clone()),
+            _ => None,
+        }
+    }
+
+    /// The revocation count to hand back to [`put`](Self::put).
+    fn revocations(&self) -> u64 {
+        self.lock().revocations
+    }
+
+    /// Remembers a key read at `read_at`, unless a revocation went through
+    /// this process since `revocations` was taken (before the read).
+    fn put(&self, hash: String, record: ApiKeyRecord, read_at: Instant, revocations: u64) {
+        let mut inner = self.lock();
+        if inner.revocations != revocations {
+            return;
+        }
+        if inner.entries.len() >= KEY_CACHE_SWEEP_AT {
+            inner
+                .entries
+                .retain(|_, (at, _)| at.elapsed() < KEY_CACHE_TTL);
+        }
+        inner.entries.insert(hash, (read_at, record));
+    }
+
+    fn forget(&self, key_id: Uuid) {
+        let mut inner = self.lock();
+        inner.revocations += 1;
+        inner.entries.retain(|_, (_, record)| record.id != key_id);
+    }
+}
+
 impl Store {
     pub async fn create_api_key(
         &self,
@@ -91,15 +165,28 @@ impl Store {
         Ok(NewApiKey { record, secret })
     }
 
-    /// The live (not revoked) key whose secret is `secret`.
+    /// The live (not revoked) key whose secret is `secret`, from the cache
+    /// when it was read less than [`KEY_CACHE_TTL`] ago.
     pub async fn find_active_api_key(&self, secret: &str) -> StoreResult<Option<ApiKeyRecord>> {
+        let hash = hash_key(secret);
+        if let Some(record) = self.keys.get(&hash) {
+            return Ok(Some(record));
+        }
+        // Both taken before the read: a key revoked elsewhere while it runs
+        // is trusted no longer than the TTL, and one revoked here not at all.
+        let read_at = Instant::now();
+        let revocations = self.keys.revocations();
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL"
         ))
-        .bind(hash_key(secret))
+        .bind(&hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.as_ref().map(from_row).transpose()
+        let record = row.as_ref().map(from_row).transpose()?;
+        if let Some(record) = &record {
+            self.keys.put(hash, record.clone(), read_at, revocations);
+        }
+        Ok(record)
     }
 
     pub async fn list_api_keys(&self, tenant_id: Uuid) -> StoreResult<Vec<ApiKeyRecord>> {
@@ -126,6 +213,7 @@ impl Store {
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound("api key"));
         }
+        self.keys.forget(key_id);
         Ok(())
     }
 }

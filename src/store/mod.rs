@@ -64,6 +64,9 @@ pub struct Store {
     /// the same pool as reads.
     writer: AnyPool,
     backend: Backend,
+    /// Shared by every clone, so a revocation through any of them is seen
+    /// by all lookups in this process.
+    keys: std::sync::Arc<keys::KeyCache>,
 }
 
 impl Store {
@@ -88,6 +91,7 @@ impl Store {
             pool,
             writer,
             backend,
+            keys: Default::default(),
         })
     }
 

@@ -139,7 +139,14 @@ impl StoreTx {
         .bind(now)
         .execute(&mut *self.tx)
         .await?;
+        self.enqueued += 1;
         Ok(id)
+    }
+
+    /// Whether this transaction added outbox items, i.e. whether the
+    /// delivery worker has anything new once it commits.
+    pub fn enqueued_any(&self) -> bool {
+        self.enqueued > 0
     }
 }
 

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult};
+use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult, StoreTx};
 use crate::indicators::linkage::{IdentityKey, LinkKind, LinkedCandidate};
 
 /// Where an identity key came from: candidate keys are replaced on every
@@ -228,42 +228,7 @@ impl Store {
         candidate_id: Uuid,
         ip_window_micros: i64,
     ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
-        let rows = sqlx::query(
-            "SELECT mine.kind AS kind, mine.seen_at AS my_seen, theirs.seen_at AS their_seen, \
-                    c.id AS other_id, c.external_id AS other_external_id \
-             FROM identity_keys mine \
-             JOIN identity_keys theirs \
-               ON theirs.tenant_id = mine.tenant_id AND theirs.kind = mine.kind \
-              AND theirs.digest = mine.digest AND theirs.candidate_id <> mine.candidate_id \
-             JOIN candidates c \
-               ON c.tenant_id = theirs.tenant_id AND c.id = theirs.candidate_id \
-              AND c.erased_at IS NULL \
-             WHERE mine.tenant_id = $1 AND mine.candidate_id = $2",
-        )
-        .bind(tenant_id.to_string())
-        .bind(candidate_id.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
-        for row in &rows {
-            let kind: String = row.try_get("kind")?;
-            let Some(kind) = LinkKind::parse(&kind) else {
-                return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
-            };
-            let (mine, theirs): (i64, i64) = (row.try_get("my_seen")?, row.try_get("their_seen")?);
-            if kind == LinkKind::Ip && (mine - theirs).abs() > ip_window_micros {
-                continue;
-            }
-            links.entry(kind).or_default().push(LinkedCandidate {
-                candidate_id: parse_uuid(row.try_get("other_id")?)?,
-                external_id: row.try_get("other_external_id")?,
-            });
-        }
-        for others in links.values_mut() {
-            others.sort();
-            others.dedup();
-        }
-        Ok(links)
+        linked_candidates(&self.pool, tenant_id, candidate_id, ip_window_micros).await
     }
 
     /// The tenant's settings document (`{}` until one is saved).
@@ -294,4 +259,92 @@ impl Store {
         .await?;
         Ok(())
     }
+}
+
+impl StoreTx {
+    /// [`Store::linked_candidates`] inside this transaction: it sees the
+    /// keys this transaction wrote.
+    pub async fn linked_candidates(
+        &mut self,
+        candidate_id: Uuid,
+        ip_window_micros: i64,
+    ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
+        let tenant_id = self.tenant_id;
+        linked_candidates(&mut *self.tx, tenant_id, candidate_id, ip_window_micros).await
+    }
+
+    /// On PostgreSQL, the ids of the transaction advisory locks to take on
+    /// `keys` (of this tenant) before they are written, held until commit.
+    /// Two candidates created at once with a shared key then go one after
+    /// the other, and the second sees the first's keys when it looks for
+    /// links: without the locks, under READ COMMITTED each could miss the
+    /// other's uncommitted keys. Sorted, so every transaction takes them in
+    /// one order and no two can wait on each other in a cycle. Empty on
+    /// SQLite, whose writes already go one transaction at a time.
+    pub(super) fn identity_key_locks(&self, keys: &[IdentityKey]) -> Vec<i64> {
+        if self.backend != Backend::Postgres {
+            return Vec::new();
+        }
+        let tenant_bits = self.tenant_id.as_u64_pair().0;
+        let mut ids: Vec<i64> = keys
+            .iter()
+            .map(|k| {
+                // The digest is already a SHA-256: its first 64 bits are as
+                // good a lock id as any. A collision, with another key or
+                // the list-refresh lock (`store/lists.rs`), only costs a wait.
+                let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+                (bits ^ tenant_bits) as i64
+            })
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+}
+
+async fn linked_candidates<'e, E>(
+    executor: E,
+    tenant_id: Uuid,
+    candidate_id: Uuid,
+    ip_window_micros: i64,
+) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let rows = sqlx::query(
+        "SELECT mine.kind AS kind, mine.seen_at AS my_seen, theirs.seen_at AS their_seen, \
+                c.id AS other_id, c.external_id AS other_external_id \
+         FROM identity_keys mine \
+         JOIN identity_keys theirs \
+           ON theirs.tenant_id = mine.tenant_id AND theirs.kind = mine.kind \
+          AND theirs.digest = mine.digest AND theirs.candidate_id <> mine.candidate_id \
+         JOIN candidates c \
+           ON c.tenant_id = theirs.tenant_id AND c.id = theirs.candidate_id \
+          AND c.erased_at IS NULL \
+         WHERE mine.tenant_id = $1 AND mine.candidate_id = $2",
+    )
+    .bind(tenant_id.to_string())
+    .bind(candidate_id.to_string())
+    .fetch_all(executor)
+    .await?;
+    let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
+    for row in &rows {
+        let kind: String = row.try_get("kind")?;
+        let Some(kind) = LinkKind::parse(&kind) else {
+            return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
+        };
+        let (mine, theirs): (i64, i64) = (row.try_get("my_seen")?, row.try_get("their_seen")?);
+        if kind == LinkKind::Ip && (mine - theirs).abs() > ip_window_micros {
+            continue;
+        }
+        links.entry(kind).or_default().push(LinkedCandidate {
+            candidate_id: parse_uuid(row.try_get("other_id")?)?,
+            external_id: row.try_get("other_external_id")?,
+        });
+    }
+    for others in links.values_mut() {
+        others.sort();
+        others.dedup();
+    }
+    Ok(links)
 }

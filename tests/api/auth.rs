@@ -40,12 +40,32 @@ both_backends! {
             .header("authorization", format!("Basic {key}")).send().await.unwrap();
         assert_eq!(json_of(response).await.0, 401);
 
+        // The first use caches the key; a revocation in the app's own
+        // process must still take effect on the very next request.
+        assert_eq!(json_of(app.get("/v1/candidates", &key).await).await.0, 200);
         assert_eq!(json_of(app.get("/v1/candidates", &key).await).await.0, 200);
         let keys = app.store.list_api_keys(tenant).await.unwrap();
-        app.store.revoke_api_key(tenant, keys[0].id).await.unwrap();
+        app.app_store.revoke_api_key(tenant, keys[0].id).await.unwrap();
         let (status, problem) = json_of(app.get("/v1/candidates", &key).await).await;
         assert_eq!(status, 401);
         assert!(problem["detail"].as_str().unwrap().contains("revoked"));
+    }
+
+    async fn a_key_revoked_by_another_process_stops_working_within_the_cache_ttl(app) {
+        let (tenant, key) = app.tenant_with_key(&["candidates:read"]).await;
+        let (_, other_key) = app.tenant_with_key(&["candidates:read"]).await;
+        assert_eq!(json_of(app.get("/v1/candidates", &key).await).await.0, 200);
+        assert_eq!(json_of(app.get("/v1/candidates", &other_key).await).await.0, 200);
+        let keys = app.store.list_api_keys(tenant).await.unwrap();
+        // `app.store` is not the app's: the app learns of this revocation
+        // only from the database, once its cached entry expires.
+        app.store.revoke_api_key(tenant, keys[0].id).await.unwrap();
+        tokio::time::sleep(hirevet::store::keys::KEY_CACHE_TTL + std::time::Duration::from_millis(200)).await;
+        let (status, problem) = json_of(app.get("/v1/candidates", &key).await).await;
+        assert_eq!(status, 401);
+        assert!(problem["detail"].as_str().unwrap().contains("revoked"));
+        // The other tenant's key, cached alongside, still works.
+        assert_eq!(json_of(app.get("/v1/candidates", &other_key).await).await.0, 200);
     }
 
     async fn a_key_without_the_scope_is_403(app) {

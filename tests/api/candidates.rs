@@ -26,7 +26,73 @@ fn jane(external_id: &str) -> Value {
 
 const RW: &[&str] = &["candidates:read", "candidates:write"];
 
+/// The external ids a create response's first assessment links the
+/// candidate to through a shared phone.
+fn phone_links(created: &Value) -> Vec<String> {
+    let signals = created["assessment"]["signals"]
+        .as_array()
+        .expect("signals");
+    let mut linked: Vec<String> = signals
+        .iter()
+        .filter(|s| s["code"] == "shared_phone")
+        .flat_map(|s| {
+            s["evidence"]["linked_candidates"]
+                .as_array()
+                .unwrap()
+                .clone()
+        })
+        .map(|c| c["external_id"].as_str().unwrap().to_string())
+        .collect();
+    linked.sort();
+    linked
+}
+
+fn with_phone(external_id: &str, phone: &str) -> Value {
+    json!({"external_id": external_id, "full_name": "Choi Min-ho", "phones": [phone]})
+}
+
 both_backends! {
+    async fn a_new_candidate_sharing_a_phone_is_linked_in_its_first_assessment(app) {
+        let (_, key) = app.tenant_with_key(RW).await;
+        let (status, first) =
+            json_of(app.post("/v1/candidates", &key, &with_phone("link-a", "+1 512 555 0100")).await).await;
+        assert_eq!(status, 201, "{first}");
+        assert_eq!(phone_links(&first), Vec::<String>::new());
+        let (status, second) =
+            json_of(app.post("/v1/candidates", &key, &with_phone("link-b", "+1 (512) 555-0100")).await).await;
+        assert_eq!(status, 201, "{second}");
+        assert_eq!(phone_links(&second), ["link-a"]);
+        let (_, third) =
+            json_of(app.post("/v1/candidates", &key, &with_phone("link-c", "+1 512 555 0199")).await).await;
+        assert_eq!(phone_links(&third), Vec::<String>::new());
+        // The stored history holds the same assessment as the response.
+        let path = format!("/v1/candidates/{}/assessments", second["id"].as_str().unwrap());
+        let (_, history) = json_of(app.get(&path, &key).await).await;
+        assert_eq!(history["data"].as_array().unwrap().len(), 1);
+        assert_eq!(history["data"][0], second["assessment"]);
+    }
+
+    async fn candidates_created_at_once_with_a_shared_phone_are_linked(app) {
+        // Each pair is created concurrently: whichever commits second must
+        // see the first (on PostgreSQL the key locks make sure of it).
+        let (_, key) = app.tenant_with_key(RW).await;
+        for pair in 0..15 {
+            let phone = format!("+1 512 555 {:04}", 2000 + pair);
+            let (a, b) = (format!("race-{pair}-a"), format!("race-{pair}-b"));
+            let (body_a, body_b) = (with_phone(&a, &phone), with_phone(&b, &phone));
+            let (first, second) = tokio::join!(
+                app.post("/v1/candidates", &key, &body_a),
+                app.post("/v1/candidates", &key, &body_b),
+            );
+            let (first, second) = (json_of(first).await.1, json_of(second).await.1);
+            let (links_a, links_b) = (phone_links(&first), phone_links(&second));
+            assert!(
+                links_a == [b.clone()] || links_b == [a.clone()],
+                "pair {pair}: neither saw the other: {links_a:?} {links_b:?}"
+            );
+        }
+    }
+
     async fn candidate_lifecycle_create_get_patch_erase(app) {
         let (_, key) = app.tenant_with_key(RW).await;
         let response = app.post("/v1/candidates", &key, &jane("ext-1")).await;

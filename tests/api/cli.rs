@@ -126,6 +126,10 @@ async fn serve_on_a_fresh_directory_then_use_cli_made_credentials() {
         dir.path(),
         &["keys", "revoke", "--tenant", tenant, &id],
     ));
+    // The server may trust the key it just used for the cache TTL: the
+    // revocation came from another process.
+    tokio::time::sleep(hirevet::store::keys::KEY_CACHE_TTL + std::time::Duration::from_millis(200))
+        .await;
     let response = client
         .get(format!("{base}/v1/candidates"))
         .bearer_auth(key)

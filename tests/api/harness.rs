@@ -115,7 +115,13 @@ impl Database {
 pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
+    /// A store of its own, as another process (the CLI, another replica)
+    /// would have: changes through it reach the app only through the
+    /// database.
     pub store: Store,
+    /// The app's own store: changes through it are made in the app's
+    /// process, as an admin route would make them.
+    pub app_store: Store,
     pub backend: Backend,
     handle: ServerHandle,
     database: Database,
@@ -206,11 +212,13 @@ impl TestApp {
         let app = Application::build(config).await.expect("app builds");
         let base = format!("http://{}", app.local_addr());
         let handle = app.handle();
+        let app_store = app.store();
         tokio::spawn(app.run());
         TestApp {
             base,
             client: reqwest::Client::new(),
             store,
+            app_store,
             backend,
             handle,
             database,
