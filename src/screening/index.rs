@@ -7,7 +7,9 @@
 //! request path and swapped whole when a list version changes.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
+
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::lists::{AliasQuality, EntryKind, ListEntry, LiveList};
@@ -50,13 +52,15 @@ pub struct NameIndex {
     bound_names: Vec<(u32, u32, Summary)>,
     bound_tokens: Vec<TokenStats>,
     /// Token keys → their position in `postings`.
-    keys: HashMap<String, u32>,
+    /// (Fx-hashed: a query looks up dozens of short keys, and SipHash's
+    /// flooding resistance buys nothing for keys the lists chose.)
+    keys: FxHashMap<String, u32>,
     /// Per key, the names carrying it, in ascending order.
     postings: Vec<Vec<u32>>,
     /// One-deletion variants of keys of four or more characters.
-    deletions: HashMap<String, Vec<u32>>,
+    deletions: FxHashMap<String, Vec<u32>>,
     /// Normalised identifier and wallet values → entries.
-    identifiers: HashMap<String, Vec<u32>>,
+    identifiers: FxHashMap<String, Vec<u32>>,
     /// ln of (names + 1), the idf scale.
     log_total: f64,
     /// Keys on more names than this retrieve by their own postings only
@@ -110,10 +114,10 @@ impl NameIndex {
             names: Vec::new(),
             bound_names: Vec::new(),
             bound_tokens: Vec::new(),
-            keys: HashMap::new(),
+            keys: FxHashMap::default(),
             postings: Vec::new(),
-            deletions: HashMap::new(),
-            identifiers: HashMap::new(),
+            deletions: FxHashMap::default(),
+            identifiers: FxHashMap::default(),
             log_total: 0.0,
             common_df: 0,
         };

@@ -199,10 +199,9 @@ fn number_value(text: &str) -> Option<u32> {
     if let Some(i) = UNITS.iter().position(|u| *u == text) {
         return Some(i as u32);
     }
-    if let Some(i) = TENS
-        .iter()
-        .position(|t| *t == text || t.replace("forty", "fourty") == text)
-    {
+    // "Fourty" is a common misspelling of forty.
+    let text = if text == "fourty" { "forty" } else { text };
+    if let Some(i) = TENS.iter().position(|t| *t == text) {
         return Some(20 + 10 * i as u32);
     }
     if let Some(i) = ORDINALS.iter().position(|o| *o == text) {
