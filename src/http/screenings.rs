@@ -146,9 +146,13 @@ pub async fn create(
         })
         .collect();
     let thresholds = state.screening;
-    let hits = web::block(move || screen(&live.index, &subject, lists.as_deref(), thresholds))
-        .await
-        .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?;
+    let hits = if live.index.screens_inline() {
+        screen(&live.index, &subject, lists.as_deref(), thresholds)
+    } else {
+        web::block(move || screen(&live.index, &subject, lists.as_deref(), thresholds))
+            .await
+            .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?
+    };
     let decision = match hits.iter().map(|h| h.band).max() {
         Some(Band::Strong) => "strong_match",
         Some(Band::Review) => "potential_match",

@@ -95,12 +95,16 @@ async fn prepare(
 
     let subject = subject_of(data);
     let thresholds = state.screening;
-    let screening_set = live.clone();
-    let hits = tokio::task::spawn_blocking(move || {
-        screen(&screening_set.index, &subject, None, thresholds)
-    })
-    .await
-    .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?;
+    let hits = if live.index.screens_inline() {
+        screen(&live.index, &subject, None, thresholds)
+    } else {
+        let screening_set = live.clone();
+        tokio::task::spawn_blocking(move || {
+            screen(&screening_set.index, &subject, None, thresholds)
+        })
+        .await
+        .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?
+    };
     Ok(Prepared {
         tenant: tenant_ctx,
         hits,
