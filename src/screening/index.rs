@@ -8,9 +8,9 @@
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
-use std::sync::Arc;
 
 use super::lists::{AliasQuality, EntryKind, ListEntry, LiveList};
 use super::names::normalize::{Origin, TokenClass};

@@ -846,13 +846,17 @@ fn unmatched(tokens: &[NameToken], used: &[bool]) -> Vec<String> {
 mod tests {
     use super::*;
 
-    fn score(a: &str, b: &str) -> f64 {
+    fn scored(a: &str, b: &str, organization: bool) -> f64 {
         compare(
-            &AnalyzedName::new(a, false),
-            &AnalyzedName::new(b, false),
+            &AnalyzedName::new(a, organization),
+            &AnalyzedName::new(b, organization),
             &DefaultRarity,
         )
         .score
+    }
+
+    fn score(a: &str, b: &str) -> f64 {
+        scored(a, b, false)
     }
 
     #[test]
@@ -952,12 +956,7 @@ mod tests {
     }
 
     fn org_score(a: &str, b: &str) -> f64 {
-        compare(
-            &AnalyzedName::new(a, true),
-            &AnalyzedName::new(b, true),
-            &DefaultRarity,
-        )
-        .score
+        scored(a, b, true)
     }
 
     #[test]
