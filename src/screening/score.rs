@@ -137,6 +137,10 @@ pub struct NameScore {
     pub matches: Vec<TokenMatch>,
     pub unmatched_query: Vec<String>,
     pub unmatched_candidate: Vec<String>,
+    /// Set when both names are written in Hangul and differ letter by
+    /// letter: the score is held to their letters' similarity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub script: Option<String>,
 }
 
 /// Facts about one token that every comparison needs, computed once: its
@@ -524,6 +528,15 @@ pub fn compare_prepared(
     min_score: f64,
     scratch: &mut Scratch,
 ) -> Option<NameScore> {
+    // Two Hangul writings that differ are different names, however alike
+    // their romanizations: the score is held to their letters' similarity.
+    let script_cap = match (&query.hangul, &candidate.hangul) {
+        (Some(a), Some(b)) if a != b => phonetic::similarity_at_least(a, b, -1.0),
+        _ => None,
+    };
+    if script_cap.is_some_and(|cap| cap < min_score) {
+        return None;
+    }
     let queries = query
         .all_readings()
         .zip(std::iter::once(pq).chain(&pq.readings));
@@ -542,6 +555,16 @@ pub fn compare_prepared(
                     best = Some(score);
                 }
             }
+        }
+    }
+    if let (Some(cap), Some(best)) = (script_cap, best.as_mut()) {
+        if best.score > cap {
+            best.score = cap;
+            best.script = Some(format!(
+                "both written in Hangul, {} and {} differ letter by letter ({cap:.2})",
+                query.hangul.as_deref().unwrap_or_default(),
+                candidate.hangul.as_deref().unwrap_or_default()
+            ));
         }
     }
     best
@@ -594,6 +617,7 @@ fn compare_reading(
         .collect();
     Some(NameScore {
         score,
+        script: None,
         matches,
         unmatched_query: unmatched(q, &scratch.used_q),
         unmatched_candidate: unmatched(c, &scratch.used_c),
@@ -957,6 +981,22 @@ mod tests {
 
     fn org_score(a: &str, b: &str) -> f64 {
         scored(a, b, true)
+    }
+
+    #[test]
+    fn two_hangul_writings_are_compared_letter_by_letter() {
+        // One syllable apart: another name, however alike romanized.
+        let s = compare(
+            &AnalyzedName::new("김종은", false),
+            &AnalyzedName::new("김정은", false),
+            &DefaultRarity,
+        );
+        assert!(s.score < 0.8, "{s:?}");
+        assert!(s.script.as_deref().is_some_and(|n| n.contains("김종은")));
+        // North and South writings of one name still meet.
+        assert!(score("리용호", "이용호") > 0.9);
+        assert!(score("김정은", "김 정은") > 0.9);
+        assert!(score("김정은", "Kim Jong Un") > 0.9);
     }
 
     #[test]

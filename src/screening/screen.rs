@@ -266,6 +266,9 @@ pub fn screen(
                     candidate.score.unmatched_candidate.join(" ")
                 ));
             }
+            if let Some(script) = &candidate.score.script {
+                detail.push_str(&format!("; {script}"));
+            }
             let mut features = vec![Feature {
                 feature: "name",
                 score: Some(round(name_score)),

@@ -80,6 +80,31 @@ fn decompose(c: char) -> Option<(usize, usize, usize)> {
     Some((initial as usize, medial as usize, fin as usize))
 }
 
+/// A name written wholly in Hangul syllables (spaces and punctuation
+/// aside), with the initial-sound law folded away so that North and South
+/// writings of one name agree (리/이, 류/유, 로/노, 녀/여): two such
+/// writings that still differ are different names, however alike their
+/// romanizations (김종은 and 김정은 both romanize close to Kim Jong Un).
+/// None for a name with any other letter, or of one syllable.
+pub fn hangul_folded(name: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_whitespace() || (!c.is_alphanumeric() && !is_hangul_syllable(c)) {
+            continue;
+        }
+        let (initial, medial, fin) = decompose(c)?;
+        // ㅣ ㅑ ㅕ ㅖ ㅛ ㅠ: the vowels before which ㄹ and ㄴ fall silent.
+        let i_or_y = matches!(medial, 2 | 6 | 7 | 12 | 17 | 20);
+        let initial = match (initial, i_or_y) {
+            (5, true) | (2, true) => 11,
+            (5, false) => 2,
+            _ => initial,
+        };
+        out.push(compose(initial, medial, fin)?);
+    }
+    (out.chars().count() >= 2).then_some(out)
+}
+
 fn compose(initial: usize, medial: usize, fin: usize) -> Option<char> {
     if initial >= 19 || medial >= 21 || fin >= 28 {
         return None;

@@ -49,6 +49,10 @@ pub struct AnalyzedName {
     /// Where the name as spoken starts among `tokens`: "LADEN, Usama bin
     /// Muhammad" starts at its second token. Order checks read from here.
     pub spoken_start: usize,
+    /// The name as written, when it is wholly Hangul (see
+    /// [`korean::hangul_folded`]): two such names are compared letter by
+    /// letter too.
+    pub hangul: Option<String>,
 }
 
 /// At most this many other readings per name: each costs an alignment.
@@ -68,6 +72,9 @@ impl AnalyzedName {
         let words = normalize::words(name);
         let layout = Layout::of(name);
         let mut analyzed = AnalyzedName::from_words(words, layout, organization);
+        if !organization {
+            analyzed.hangul = korean::hangul_folded(name);
+        }
         // "SURNAME, Given": the part before the comma is spoken last.
         if let Some((before, after)) = name.split_once(',') {
             if !organization && !analyzed.korean && !after.contains(',') {
@@ -107,6 +114,7 @@ impl AnalyzedName {
             readings: Vec::new(),
             respelled: false,
             spoken_start: 0,
+            hangul: None,
         }
     }
 
