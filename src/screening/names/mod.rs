@@ -85,8 +85,8 @@ impl AnalyzedName {
         analyzed
     }
 
-    /// A name from its folded words; `comma` says whether it was written
-    /// "SURNAME, Given".
+    /// A name from its folded words; `layout` says how it was written
+    /// ("SURNAME, Given", hyphenated first or last word).
     fn from_words(words: Vec<normalize::Word>, layout: Layout, organization: bool) -> AnalyzedName {
         let words = prepare_words(words, organization);
         let korean = !organization && looks_korean(&words);
