@@ -82,10 +82,31 @@ impl ExternalId {
 }
 
 /// ISO 3166-1 alpha-2, upper case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CountryCode([u8; 2]);
 
 impl CountryCode {
+    /// Two ASCII letters in either case, not checked against the ISO list:
+    /// IP-registry feeds also use regional and reserved codes (EU, AP, ZZ).
+    pub fn from_letters(s: &str) -> Option<CountryCode> {
+        match s.as_bytes() {
+            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => Some(CountryCode([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+            ])),
+            _ => None,
+        }
+    }
+
+    /// The code from the two bytes [`CountryCode::bytes`] gave.
+    pub fn from_bytes(bytes: [u8; 2]) -> CountryCode {
+        CountryCode(bytes)
+    }
+
+    pub fn bytes(self) -> [u8; 2] {
+        self.0
+    }
+
     pub fn parse(raw: &str) -> Result<CountryCode, String> {
         let upper = raw.trim().to_ascii_uppercase();
         if upper.len() == 2 && is_country_code(&upper) {

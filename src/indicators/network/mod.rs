@@ -11,12 +11,12 @@ pub mod parse;
 mod table;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
+pub use crate::domain::values::CountryCode;
 pub use parse::{
     parse_cidr, parse_cidr_list, parse_dprk_csv, parse_ip_list, parse_range_csv, DprkRange,
     FeedError, IpRange, NamedRange,
@@ -28,43 +28,6 @@ pub const BUILTIN_DPRK_CSV: &str = include_str!("../../../indicators/network/dpr
 
 /// Note used for DPRK entries that come from a list without notes.
 const DPRK_LIST_NOTE: &str = "listed as DPRK network";
-
-/// An ISO 3166-1 alpha-2 code, stored upper-case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct CountryCode([u8; 2]);
-
-impl CountryCode {
-    /// Accepts two ASCII letters in either case.
-    pub fn new(s: &str) -> Option<Self> {
-        match s.as_bytes() {
-            [a, b] if a.is_ascii_alphabetic() && b.is_ascii_alphabetic() => {
-                Some(Self([a.to_ascii_uppercase(), b.to_ascii_uppercase()]))
-            }
-            _ => None,
-        }
-    }
-
-    pub fn as_str(&self) -> &str {
-        // Only ASCII letters are ever stored, so this cannot fail.
-        std::str::from_utf8(&self.0).unwrap_or("??")
-    }
-
-    pub fn bytes(self) -> [u8; 2] {
-        self.0
-    }
-}
-
-impl fmt::Display for CountryCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for CountryCode {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
 
 /// Which flag a list sets on its ranges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -200,7 +163,8 @@ impl IpIntelBuilder {
     /// Adds one country's prefixes (CIDR per line, IPv4 and/or IPv6).
     /// Returns the number of prefixes added.
     pub fn add_country(&mut self, cc: &str, text: &str) -> Result<usize, FeedError> {
-        let code = CountryCode::new(cc).ok_or_else(|| FeedError::Country(cc.to_string()))?;
+        let code =
+            CountryCode::from_letters(cc).ok_or_else(|| FeedError::Country(cc.to_string()))?;
         let ranges = parse_cidr_list(text)?;
         for r in &ranges {
             self.push(*r, Claim::Country(code.bytes()));
@@ -229,7 +193,7 @@ impl IpIntelBuilder {
             .filter_map(|e| e.ok())
             .filter_map(|e| {
                 let name = e.file_name().to_str()?.to_string();
-                CountryCode::new(&name)?;
+                CountryCode::from_letters(&name)?;
                 e.path().is_dir().then(|| (name, e.path()))
             })
             .collect();
@@ -377,7 +341,7 @@ impl IpIntel {
             },
         };
         IpFacts {
-            country: (cell.cc != [0, 0]).then_some(CountryCode(cell.cc)),
+            country: (cell.cc != [0, 0]).then_some(CountryCode::from_bytes(cell.cc)),
             vpn: cell.flags & FLAG_VPN != 0,
             hosting: cell.flags & FLAG_HOSTING != 0,
             tor: cell.flags & FLAG_TOR != 0,

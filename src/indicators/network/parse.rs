@@ -277,7 +277,7 @@ pub fn parse_dprk_csv(text: &str) -> Result<Vec<DprkRange>, FeedError> {
             Some(cell) => {
                 let code = cell.split([' ', '(', ';']).next().unwrap_or("");
                 Some(
-                    CountryCode::new(code)
+                    CountryCode::from_letters(code)
                         .ok_or_else(|| line_err(line, format!("bad country code in {cell:?}")))?,
                 )
             }
@@ -396,14 +396,14 @@ mod tests {
             "# c\ncidr,country,note\n175.45.176.0/22,KP,\"Star JV, Pyongyang\"\n77.94.35.0/24,,\n";
         let got = parse_dprk_csv(curated).unwrap();
         assert_eq!(got.len(), 2);
-        assert_eq!(got[0].country, CountryCode::new("kp"));
+        assert_eq!(got[0].country, CountryCode::from_letters("kp"));
         assert_eq!(got[0].note, "Star JV, Pyongyang");
         assert_eq!(got[1].country, None);
         assert_eq!(got[1].note, "listed as DPRK network");
 
         let reference = "cidr,registry_country,notes,source\r\n210.52.109.0/24,CN (inside 210.52.0.0/15 China Unicom delegation),\"Widely cited\",\"x, y\"\r\n";
         let got = parse_dprk_csv(reference).unwrap();
-        assert_eq!(got[0].country, CountryCode::new("CN"));
+        assert_eq!(got[0].country, CountryCode::from_letters("CN"));
         assert_eq!(got[0].range.first, v4("210.52.109.0"));
         assert_eq!(got[0].note, "Widely cited");
     }

@@ -21,15 +21,15 @@ fn builtin_finds_dprk_ranges() {
     assert_eq!(intel.lookup(ip("175.45.180.0")), IpFacts::default());
     // The cited CN/RU ranges keep their registry country.
     let cn = intel.lookup(ip("210.52.109.77"));
-    assert_eq!(cn.country, CountryCode::new("CN"));
+    assert_eq!(cn.country, CountryCode::from_letters("CN"));
     assert!(cn.dprk.unwrap().starts_with("DPRK-used"));
     let ru = intel.lookup(ip("77.94.35.1"));
-    assert_eq!(ru.country, CountryCode::new("RU"));
+    assert_eq!(ru.country, CountryCode::from_letters("RU"));
     assert!(ru.dprk.is_some());
     // Mapped IPv6 form reads as the IPv4 address.
     assert_eq!(
         intel.lookup(ip("::ffff:175.45.178.1")).country,
-        CountryCode::new("KP")
+        CountryCode::from_letters("KP")
     );
     let c = intel.counts();
     assert_eq!(c.dprk_entries, 3);
@@ -52,28 +52,28 @@ fn country_overlap_more_specific_wins_and_flags_layer_on_top() {
     let intel = b.build();
 
     let f = intel.lookup(ip("10.1.4.1"));
-    assert_eq!(f.country, CountryCode::new("AA"));
+    assert_eq!(f.country, CountryCode::from_letters("AA"));
     assert!(f.hosting && !f.vpn);
     assert_eq!(f.provider, Some("Big Host"));
 
     let f = intel.lookup(ip("10.1.5.127"));
-    assert_eq!(f.country, CountryCode::new("BB"));
+    assert_eq!(f.country, CountryCode::from_letters("BB"));
     assert!(!f.vpn);
     assert_eq!(f.provider, Some("Small Host"));
 
     let f = intel.lookup(ip("10.1.5.128"));
-    assert_eq!(f.country, CountryCode::new("BB"));
+    assert_eq!(f.country, CountryCode::from_letters("BB"));
     assert!(f.vpn && f.hosting && !f.tor);
 
     let f = intel.lookup(ip("10.1.5.200"));
     assert!(f.vpn && f.tor && f.is_flagged());
 
     let f = intel.lookup(ip("10.1.6.0"));
-    assert_eq!(f.country, CountryCode::new("AA"));
+    assert_eq!(f.country, CountryCode::from_letters("AA"));
     assert_eq!(f.provider, Some("Big Host"));
 
     let f = intel.lookup(ip("10.1.128.0"));
-    assert_eq!(f.country, CountryCode::new("AA"));
+    assert_eq!(f.country, CountryCode::from_letters("AA"));
     assert!(!f.hosting);
     assert_eq!(f.provider, None);
     assert_eq!(intel.lookup(ip("10.2.0.0")), IpFacts::default());
@@ -104,13 +104,13 @@ fn ipv6_lookup_and_boundaries() {
     let intel = b.build();
     assert_eq!(
         intel.lookup(ip("2a01:4f8::")).country,
-        CountryCode::new("DE")
+        CountryCode::from_letters("DE")
     );
     assert_eq!(
         intel
             .lookup(ip("2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff"))
             .country,
-        CountryCode::new("DE")
+        CountryCode::from_letters("DE")
     );
     assert_eq!(
         intel
@@ -132,7 +132,7 @@ fn ipv6_lookup_and_boundaries() {
         intel
             .lookup(ip("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"))
             .country,
-        CountryCode::new("XX")
+        CountryCode::from_letters("XX")
     );
     // IPv4 tables are untouched by IPv6 feeds.
     assert_eq!(intel.lookup(ip("42.1.2.3")), IpFacts::default());
@@ -209,11 +209,11 @@ fn country_dir_walks_ipverse_layout() {
     let intel = b.build();
     assert_eq!(
         intel.lookup(ip("175.45.177.1")).country,
-        CountryCode::new("KP")
+        CountryCode::from_letters("KP")
     );
     assert_eq!(
         intel.lookup(ip("2a01:4f8::1")).country,
-        CountryCode::new("DE")
+        CountryCode::from_letters("DE")
     );
     assert!(IpIntelBuilder::new()
         .add_country_dir(Path::new("/nonexistent/x"))
@@ -327,18 +327,18 @@ fn full_reference_feeds_known_facts() {
     eprintln!("{:?}", intel.counts());
 
     let f = intel.lookup(ip("175.45.177.5"));
-    assert_eq!(f.country, CountryCode::new("KP"));
+    assert_eq!(f.country, CountryCode::from_letters("KP"));
     assert!(f.dprk.is_some());
 
     let f = intel.lookup(ip("8.8.8.8"));
-    assert_eq!(f.country, CountryCode::new("US"));
+    assert_eq!(f.country, CountryCode::from_letters("US"));
     assert!(f.dprk.is_none() && !f.tor);
 
     // datacenters.csv: 5.9.0.0,5.9.255.255,Hetzner Online AG,...
     let f = intel.lookup(ip("5.9.10.20"));
     assert!(f.hosting);
     assert_eq!(f.provider, Some("Hetzner Online AG"));
-    assert_eq!(f.country, CountryCode::new("DE"));
+    assert_eq!(f.country, CountryCode::from_letters("DE"));
     // datacenters.csv: 5.101.96.0,5.101.111.255,DigitalOcean,... (last address)
     assert_eq!(
         intel.lookup(ip("5.101.111.255")).provider,
@@ -353,12 +353,12 @@ fn full_reference_feeds_known_facts() {
     // ipverse country/ae/ipv6-aggregated.txt: 2001:67c:2040::/48.
     assert_eq!(
         intel.lookup(ip("2001:67c:2040::1")).country,
-        CountryCode::new("AE")
+        CountryCode::from_letters("AE")
     );
 
     // The cited CN range: CN from the /15, DPRK note from the curated /24.
     let f = intel.lookup(ip("210.52.109.1"));
-    assert_eq!(f.country, CountryCode::new("CN"));
+    assert_eq!(f.country, CountryCode::from_letters("CN"));
     assert!(f.dprk.is_some());
     assert!(intel.lookup(ip("210.52.110.1")).dprk.is_none());
 
