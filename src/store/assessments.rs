@@ -104,22 +104,17 @@ impl Store {
         before: Option<Uuid>,
         limit: u32,
     ) -> StoreResult<Page<AssessmentRecord>> {
-        let rows = sqlx::query(&format!(
-            "SELECT {ASSESSMENT_COLUMNS} FROM assessments \
-             WHERE tenant_id = $1 AND candidate_id = $2 AND ($3 = '' OR id < $3) \
-             ORDER BY id DESC LIMIT $4"
-        ))
-        .bind(tenant_id.to_string())
-        .bind(candidate_id.to_string())
-        .bind(before.map(|b| b.to_string()).unwrap_or_default())
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let items = rows
-            .iter()
-            .map(assessment_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |x| x.id))
+        self.newest_first(
+            &format!(
+                "SELECT {ASSESSMENT_COLUMNS} FROM assessments \
+                 WHERE tenant_id = $1 AND candidate_id = $2"
+            ),
+            (tenant_id, candidate_id),
+            (before, limit),
+            assessment_from_row,
+            |x| x.id,
+        )
+        .await
     }
 
     pub async fn latest_assessment(

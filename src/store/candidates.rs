@@ -52,6 +52,33 @@ impl<T> Page<T> {
     }
 }
 
+impl Store {
+    /// One page of `limit` rows, newest first, of the rows `select` picks
+    /// for a tenant and one owner (it ends `WHERE tenant_id = $1 AND
+    /// <owner> = $2`), older than the id `before`: the shape of every
+    /// per-candidate and per-endpoint history.
+    pub(super) async fn newest_first<T>(
+        &self,
+        select: &str,
+        (tenant_id, owner_id): (Uuid, Uuid),
+        (before, limit): (Option<Uuid>, u32),
+        from_row: impl Fn(&AnyRow) -> StoreResult<T>,
+        id: impl Fn(&T) -> Uuid,
+    ) -> StoreResult<Page<T>> {
+        let rows = sqlx::query(&format!(
+            "{select} AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4"
+        ))
+        .bind(tenant_id.to_string())
+        .bind(owner_id.to_string())
+        .bind(before.map(|b| b.to_string()).unwrap_or_default())
+        .bind(i64::from(limit) + 1)
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows.iter().map(from_row).collect::<StoreResult<Vec<_>>>()?;
+        Ok(Page::from_overfetch(items, limit, id))
+    }
+}
+
 const COLUMNS: &str =
     "id, tenant_id, external_id, data, revision, created_at, updated_at, erased_at";
 

@@ -235,21 +235,14 @@ impl Store {
         before: Option<Uuid>,
         limit: u32,
     ) -> StoreResult<Page<DeliveryRecord>> {
-        let rows = sqlx::query(
-            "SELECT * FROM deliveries WHERE tenant_id = $1 AND endpoint_id = $2 \
-             AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4",
+        self.newest_first(
+            "SELECT * FROM deliveries WHERE tenant_id = $1 AND endpoint_id = $2",
+            (tenant_id, endpoint_id),
+            (before, limit),
+            delivery_from_row,
+            |x| x.id,
         )
-        .bind(tenant_id.to_string())
-        .bind(endpoint_id.to_string())
-        .bind(before.map(|b| b.to_string()).unwrap_or_default())
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let items = rows
-            .iter()
-            .map(delivery_from_row)
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |x| x.id))
+        .await
     }
 
     /// Puts a delivered or failed item back in the queue for the same

@@ -183,23 +183,15 @@ impl Store {
         before: Option<Uuid>,
         limit: u32,
     ) -> StoreResult<Page<TelemetryRecord>> {
-        let rows = sqlx::query(
+        self.newest_first(
             "SELECT id, candidate_id, context, collected_at, received_at, signals \
-             FROM telemetry_reports \
-             WHERE tenant_id = $1 AND candidate_id = $2 AND ($3 = '' OR id < $3) \
-             ORDER BY id DESC LIMIT $4",
+             FROM telemetry_reports WHERE tenant_id = $1 AND candidate_id = $2",
+            (tenant_id, candidate_id),
+            (before, limit),
+            |r| from_row(r, false),
+            |x| x.id,
         )
-        .bind(tenant_id.to_string())
-        .bind(candidate_id.to_string())
-        .bind(before.map(|b| b.to_string()).unwrap_or_default())
-        .bind(i64::from(limit) + 1)
-        .fetch_all(&self.pool)
-        .await?;
-        let items = rows
-            .iter()
-            .map(|r| from_row(r, false))
-            .collect::<StoreResult<Vec<_>>>()?;
-        Ok(Page::from_overfetch(items, limit, |x| x.id))
+        .await
     }
 
     pub async fn get_telemetry(
