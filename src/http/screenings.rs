@@ -11,10 +11,8 @@ use crate::app::AppState;
 use crate::domain::access::Scope;
 use crate::domain::fields::{FieldErrors, ObjectReader};
 use crate::domain::values::{clean_text, CountryCode, Name, PartialDate};
-use crate::screening::screen::{
-    screen, Band, Subject, SubjectDate, SubjectIdentifier, SubjectKind,
-};
-use crate::store::format_micros;
+use crate::risk::events::list_used_json;
+use crate::screening::screen::{Band, Subject, SubjectDate, SubjectIdentifier, SubjectKind};
 
 fn parse_subject(body: &Value) -> Result<(Subject, Option<Vec<String>>), FieldErrors> {
     let mut errs = FieldErrors::default();
@@ -134,25 +132,11 @@ pub async fn create(
             detail: "no sanctions list is loaded yet; see GET /v1/lists".into(),
         });
     }
-    let lists_json: Vec<Value> = used
-        .iter()
-        .map(|l| {
-            json!({
-                "id": l.meta.list_id,
-                "version": l.meta.version,
-                "loaded_at": format_micros(l.meta.loaded_at),
-                "entries": l.entries.len(),
-            })
-        })
-        .collect();
-    let thresholds = state.screening;
-    let hits = if live.index.screens_inline() {
-        screen(&live.index, &subject, lists.as_deref(), thresholds)
-    } else {
-        web::block(move || screen(&live.index, &subject, lists.as_deref(), thresholds))
-            .await
-            .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?
-    };
+    let lists_json: Vec<Value> = used.iter().map(|l| list_used_json(l)).collect();
+    let hits = live
+        .screen(subject, lists, state.screening)
+        .await
+        .map_err(|e| ApiError::Internal(format!("screening task failed: {e}")))?;
     let decision = match hits.iter().map(|h| h.band).max() {
         Some(Band::Strong) => "strong_match",
         Some(Band::Review) => "potential_match",

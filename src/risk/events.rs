@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::policy::Decision;
+use crate::screening::lists::LiveList;
 use crate::store::{format_micros, now_micros, AssessmentRecord, CaseRecord};
 
 /// The webhook body: `{id, type, created_at, data}`.
@@ -16,6 +17,16 @@ pub fn envelope(event_id: Uuid, event_type: &str, data: Value) -> Value {
         "type": event_type,
         "created_at": format_micros(now_micros()),
         "data": data,
+    })
+}
+
+/// A list version as screenings and assessments report having used it.
+pub fn list_used_json(list: &LiveList) -> Value {
+    json!({
+        "id": list.meta.list_id,
+        "version": list.meta.version,
+        "loaded_at": format_micros(list.meta.loaded_at),
+        "entries": list.entries.len(),
     })
 }
 

@@ -10,18 +10,19 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 
 use super::assess::{assess, identity_signals, subject_of, Inputs, Trigger};
-use super::events::{alert_email, assessment_json, case_json, envelope, AlertSubject};
+use super::events::{
+    alert_email, assessment_json, case_json, envelope, list_used_json, AlertSubject,
+};
 use super::policy::Decision;
 use super::tenant::{TenantContext, TenantError};
 use crate::app::AppState;
 use crate::domain::CandidateData;
 use crate::indicators::linkage::reuse_signals;
 use crate::indicators::Signal;
-use crate::screening::screen::{screen, Hit};
+use crate::screening::screen::Hit;
 use crate::store::outbox::{Channel, NewOutboxItem};
 use crate::store::{
-    format_micros, AssessmentRecord, CandidateRecord, CaseChange, CreateOutcome, StoreError,
-    StoreTx,
+    AssessmentRecord, CandidateRecord, CaseChange, CreateOutcome, StoreError, StoreTx,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -79,32 +80,17 @@ async fn prepare(
     let tenant_ctx = state.tenant(tenant).await?;
     let live = state.lists.live().current();
     let missing_lists = state.lists.missing_lists().await?;
-    let lists_used: Vec<Value> = live
-        .lists
-        .values()
-        .map(|l| {
-            json!({"id": l.meta.list_id, "version": l.meta.version,
-                   "loaded_at": format_micros(l.meta.loaded_at), "entries": l.entries.len()})
-        })
-        .collect();
+    let lists_used: Vec<Value> = live.lists.values().map(|l| list_used_json(l)).collect();
     let list_versions: serde_json::Map<String, Value> = live
         .lists
         .values()
         .map(|l| (l.meta.list_id.clone(), json!(l.meta.version)))
         .collect();
 
-    let subject = subject_of(data);
-    let thresholds = state.screening;
-    let hits = if live.index.screens_inline() {
-        screen(&live.index, &subject, None, thresholds)
-    } else {
-        let screening_set = live.clone();
-        tokio::task::spawn_blocking(move || {
-            screen(&screening_set.index, &subject, None, thresholds)
-        })
+    let hits = live
+        .screen(subject_of(data), None, state.screening)
         .await
-        .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?
-    };
+        .map_err(|e| RunError::Internal(format!("screening task failed: {e}")))?;
     Ok(Prepared {
         tenant: tenant_ctx,
         hits,

@@ -217,12 +217,9 @@ impl NameIndex {
         self.names.len()
     }
 
-    /// Whether a query is cheap enough to run on an async worker rather
-    /// than the blocking pool. Over an index the size of the official lists
-    /// (about 41,000 names) a query takes well under a millisecond, less
-    /// than the hand-over to the pool and back costs; over a much larger
-    /// one it can take tens of milliseconds and must not hold up the
-    /// worker's other connections.
+    /// Whether a query is cheap enough to run on an async worker (see
+    /// `LiveSet::screen`): the official lists hold about 41,000 names, and
+    /// a query over them takes well under a millisecond.
     pub fn screens_inline(&self) -> bool {
         self.names.len() <= 200_000
     }

@@ -10,6 +10,7 @@ use serde::Serialize;
 
 use super::entry::ListEntry;
 use crate::screening::index::NameIndex;
+use crate::screening::screen::{screen, Hit, Subject, Thresholds};
 
 /// Which version of a list is live.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,6 +54,29 @@ impl LiveList {
 pub struct LiveSet {
     pub lists: BTreeMap<String, Arc<LiveList>>,
     pub index: NameIndex,
+}
+
+impl LiveSet {
+    /// Screens `subject` over these lists (or only `lists`). Over an index
+    /// small enough that a query takes well under a millisecond (the
+    /// official lists) it runs on the calling task: handing it to the
+    /// blocking pool and back would cost more. Over a larger one it goes to
+    /// the blocking pool, so a slow query cannot hold up an async worker's
+    /// other connections.
+    pub async fn screen(
+        self: Arc<Self>,
+        subject: Subject,
+        lists: Option<Vec<String>>,
+        thresholds: Thresholds,
+    ) -> Result<Vec<Hit>, tokio::task::JoinError> {
+        if self.index.screens_inline() {
+            return Ok(screen(&self.index, &subject, lists.as_deref(), thresholds));
+        }
+        tokio::task::spawn_blocking(move || {
+            screen(&self.index, &subject, lists.as_deref(), thresholds)
+        })
+        .await
+    }
 }
 
 pub struct LiveLists {
