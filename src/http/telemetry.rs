@@ -18,7 +18,6 @@ use crate::domain::access::Scope;
 use crate::domain::telemetry::Telemetry;
 use crate::indicators::consistency::ClaimedPlace;
 use crate::indicators::linkage::telemetry_keys;
-use crate::indicators::rmm::SoftwareAllowList;
 use crate::risk::assess::Trigger;
 use crate::risk::run::linkage_signals;
 use crate::store::{format_micros, NewTelemetry, TelemetryRecord};
@@ -54,11 +53,11 @@ pub async fn create(
     let data = candidates::live_data(&candidate)?;
     let report = Telemetry::parse(&body).map_err(ApiError::Validation)?;
     let ctx = state.tenant(tenant).await?;
-    let allow = SoftwareAllowList::new(&ctx.settings.allowed_software);
-    let signals = state
-        .indicators
-        .current()
-        .evaluate(&ClaimedPlace::of(data), &allow, &report);
+    let signals = state.indicators.current().evaluate(
+        &ClaimedPlace::of(data),
+        &ctx.allowed_software,
+        &report,
+    );
     let keys = telemetry_keys(&report);
     let device_signals = serde_json::to_value(&signals).unwrap_or_default();
     let mut record = state

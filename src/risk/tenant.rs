@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::policy::Policy;
 use crate::domain::settings::TenantSettings;
+use crate::indicators::rmm::SoftwareAllowList;
 use crate::store::webhooks::WebhookEndpoint;
 use crate::store::{Store, StoreError};
 
@@ -19,6 +20,8 @@ const TTL: Duration = Duration::from_secs(1);
 
 pub struct TenantContext {
     pub settings: TenantSettings,
+    /// `settings.allowed_software`, folded for matching once per load.
+    pub allowed_software: SoftwareAllowList,
     pub policy: Arc<Policy>,
     pub endpoints: Vec<WebhookEndpoint>,
 }
@@ -59,6 +62,7 @@ impl TenantCache {
         };
         let endpoints = store.list_webhooks(tenant).await?;
         let ctx = Arc::new(TenantContext {
+            allowed_software: SoftwareAllowList::new(&settings.allowed_software),
             settings,
             policy,
             endpoints,
