@@ -17,8 +17,8 @@ use super::names::normalize::{Origin, TokenClass};
 use super::names::AnalyzedName;
 use super::names::{given_names, phonetic};
 use super::score::{
-    class_weight, compare_prepared, consonant_frame, joined_frame, score_bound, NameScore,
-    Prepared, Rarity, Scratch, Summary, TokenStats,
+    class_weight, compare_prepared, consonant_frame, joined_frame, may_reach, ExactDoubt,
+    NameScore, Prepared, Rarity, Scratch, Summary, TokenStats,
 };
 use crate::screening::names::NameToken;
 
@@ -46,7 +46,7 @@ pub struct NameIndex {
     entries: Vec<(Arc<LiveList>, usize)>,
     names: Vec<IndexedName>,
     /// Per name, where its tokens' stats start in `bound_tokens`, how many
-    /// there are, and the rest [`score_bound`] needs: kept apart from
+    /// there are, and the rest [`may_reach`] needs: kept apart from
     /// `names` and contiguous so that bounding thousands of retrieved
     /// names reads memory in order.
     bound_names: Vec<(u32, u32, Summary)>,
@@ -67,6 +67,17 @@ pub struct NameIndex {
     /// when a query has rarer keys: their neighbours would add thousands.
     common_df: usize,
 }
+
+/// How many retrieved names are read ahead of bounding them (see
+/// `NameIndex::warm`): enough to keep memory busy, few enough to stay in
+/// the first-level cache.
+const WARM_CHUNK: usize = 32;
+
+/// The most names a typo neighbour of a query key may bring: the 2% of
+/// names that make a key common is 800 on the official lists but 20,000
+/// on a list of a million, where a one-letter neighbour shared by that
+/// many names is a common key all the same.
+const NEIGHBOUR_DF: usize = 2_000;
 
 /// Share of the query's weight a name's keys must account for to be
 /// scored at all.
@@ -97,10 +108,6 @@ pub fn normalize_identifier(value: &str) -> String {
 }
 
 /// A posting list unless it is longer than `max`.
-fn uncommon(list: Option<&Vec<u32>>, max: usize) -> Option<&Vec<u32>> {
-    list.filter(|l| l.len() <= max)
-}
-
 fn push_unique(list: &mut Vec<u32>, id: u32) {
     if list.last() != Some(&id) {
         list.push(id);
@@ -137,9 +144,26 @@ impl NameIndex {
             .iter()
             .map(|n| Prepared::new(&n.analyzed, &index))
             .collect();
+        // Tokens alike in all the scorer reads share a number, under which
+        // a query remembers how it compares with them.
+        let mut numbers: FxHashMap<(&str, &str, TokenClass, Origin, u64), u32> =
+            FxHashMap::default();
         for (name, prepared) in index.names.iter_mut().zip(prepared) {
             let start = index.bound_tokens.len() as u32;
-            index.bound_tokens.extend_from_slice(prepared.tokens());
+            for (token, stats) in name.analyzed.tokens.iter().zip(prepared.tokens()) {
+                let next = numbers.len() as u32;
+                let mut stats = *stats;
+                stats.id = *numbers
+                    .entry((
+                        &token.text,
+                        &token.key,
+                        token.class,
+                        token.origin,
+                        stats.given(),
+                    ))
+                    .or_insert(next);
+                index.bound_tokens.push(stats);
+            }
             let len = prepared.tokens().len() as u32;
             index.bound_names.push((start, len, prepared.summary()));
             name.prepared = prepared;
@@ -244,12 +268,30 @@ impl NameIndex {
         self.posting(key).map_or(0, Vec::len)
     }
 
+    /// Reads the bound data of a chunk of names before they are bounded.
+    /// The names are scattered over the whole index, and bounding one at a
+    /// time waited on memory for each (most of the bound's cost on a large
+    /// index); these reads do not depend on each other, so the processor
+    /// has many of them in flight at once.
+    fn warm(&self, ids: &[u32]) {
+        let mut seen = 0u64;
+        for &id in ids {
+            let (start, len, _) = self.bound_names[id as usize];
+            for stats in &self.bound_tokens[start as usize..(start + len) as usize] {
+                seen ^= stats.id as u64;
+            }
+        }
+        std::hint::black_box(seen);
+    }
+
     /// Names scoring at least `min_score` against `query`.
-    pub fn search(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
+    pub fn search<'a>(&'a self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'a>> {
         let keys: Vec<&NameToken> = query.retrieval_tokens().collect();
         let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
         EVIDENCE.with_borrow_mut(|ev| {
             ev.reset(self.names.len());
+            // Crowded neighbours: (names, share, the token they stand for).
+            let mut crowded: Vec<(&Vec<u32>, f64, u32)> = Vec::new();
             // Per candidate, the query weight its keys account for: an exact
             // key counts in full, a one-deletion neighbour as a likely typo.
             for token in keys {
@@ -266,13 +308,22 @@ impl NameIndex {
                 // share and is not counted again through a neighbour.
                 ev.add(self.posting(&token.key), weight, true);
                 // A neighbour that is itself a common key (`abd` next to
-                // `abdl`) would bring thousands of names for one letter.
-                let max = self.common_df;
-                ev.add(
-                    uncommon(self.deletions.get(&token.key), max),
-                    0.7 * weight,
-                    true,
-                );
+                // `abdl`) would bring thousands of names for one letter; one
+                // shared by more than NEIGHBOUR_DF names only adds to names
+                // other keys find, once all of them have been looked up.
+                let mut neighbour = |ev: &mut Evidence, list: Option<&'a Vec<u32>>| {
+                    let share = 0.7 * weight;
+                    match list {
+                        Some(l) if l.len() <= self.common_df.min(NEIGHBOUR_DF) => {
+                            ev.add(Some(l), share, true)
+                        }
+                        Some(l) if l.len() <= self.common_df => {
+                            crowded.push((l, share, ev.token));
+                        }
+                        _ => {}
+                    }
+                };
+                neighbour(ev, self.deletions.get(&token.key));
                 // A four-letter key's deletions are three-letter keys shared
                 // by names of every length (`abd` from `abdl`): a typo there
                 // is still found through the list side's deletions above.
@@ -282,8 +333,8 @@ impl NameIndex {
                     Vec::new()
                 };
                 for d in own {
-                    ev.add(uncommon(self.posting(&d), max), 0.7 * weight, true);
-                    ev.add(uncommon(self.deletions.get(&d), max), 0.7 * weight, true);
+                    neighbour(ev, self.posting(&d));
+                    neighbour(ev, self.deletions.get(&d));
                 }
             }
             // What the scorer matches across readings: an abjad name's
@@ -299,6 +350,12 @@ impl NameIndex {
                     }
                 }
             }
+            let resume = ev.token;
+            for (list, share, token) in crowded {
+                ev.token = token;
+                ev.add_to_found(Some(list), share);
+            }
+            ev.token = resume;
             // A whole-name typo: one end of the joined name is intact. Such
             // a name shares some token key with the query (a common one, or
             // it would be found already); this lifts it over the bar.
@@ -317,7 +374,13 @@ impl NameIndex {
                 .all_readings()
                 .map(|r| r.significant().map(|t| self.weight(t)).sum::<f64>())
                 .fold(f64::INFINITY, f64::min);
-            let needed = PRUNE_SHARE * total;
+            // When every key is common, every name is found through common
+            // keys and must carry half the query like any other such name.
+            let needed = if has_rare {
+                PRUNE_SHARE
+            } else {
+                COMMON_ONLY_SHARE
+            } * total;
             let needed_common = COMMON_ONLY_SHARE * total;
             let ids = ev.touched.iter().copied().filter(|&id| {
                 let i = id as usize;
@@ -342,31 +405,46 @@ impl NameIndex {
         bounded: bool,
     ) -> Vec<Candidate<'_>> {
         let prepared = Prepared::new(query, self);
+        let readings: Vec<(&AnalyzedName, &Prepared)> =
+            query.all_readings().zip(prepared.all()).collect();
         let mut scratch = Scratch::default();
-        let mut out: Vec<(u32, Candidate<'_>)> = ids
-            .filter_map(|id| {
+        let mut memo = FxHashMap::default();
+        let mut out: Vec<(u32, Candidate<'_>)> = Vec::new();
+        let ids: Vec<u32> = ids.collect();
+        for chunk in ids.chunks(WARM_CHUNK) {
+            if bounded {
+                self.warm(chunk);
+            }
+            for &id in chunk {
+                let name = &self.names[id as usize];
                 // The bound is cheap and provably not below the score: most
                 // retrieved names share only a common token and stop here.
                 // The exhaustive reference scores without it.
                 if bounded {
                     let (start, len, summary) = &self.bound_names[id as usize];
                     let tokens = &self.bound_tokens[*start as usize..(start + len) as usize];
-                    if score_bound(&prepared, tokens, summary) < min_score {
-                        return None;
+                    let mut doubt = ExactDoubt {
+                        readings: &readings,
+                        candidate: || (&name.analyzed, &name.prepared),
+                        stats: tokens,
+                        memo: &mut memo,
+                    };
+                    if !may_reach(&prepared, tokens, summary, min_score, &mut doubt) {
+                        continue;
                     }
                 }
-                let name = &self.names[id as usize];
-                let score = compare_prepared(
+                if let Some(score) = compare_prepared(
                     query,
                     &prepared,
                     &name.analyzed,
                     &name.prepared,
                     min_score,
                     &mut scratch,
-                )?;
-                Some((id, Candidate { name, score }))
-            })
-            .collect();
+                ) {
+                    out.push((id, Candidate { name, score }));
+                }
+            }
+        }
         // Equal scores in list order: which of an entry's equally good
         // aliases explains a hit must not depend on retrieval order.
         out.sort_by(|(ia, a), (ib, b)| {

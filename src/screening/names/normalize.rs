@@ -11,7 +11,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::korean;
 
 /// Where a token came from, which decides how it may be compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Origin {
     Latin,
     /// Romanized from Hangul by our own romanizer.
@@ -426,7 +426,7 @@ pub fn legal_kind(token: &str) -> Option<LegalKind> {
 }
 
 /// How much a token says about identity, before corpus rarity is known.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TokenClass {
     Normal,
     /// Honorifics, particles and legal forms: "mr", "al", "ltd", "company".

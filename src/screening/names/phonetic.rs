@@ -54,11 +54,19 @@ pub fn key(token: &str) -> String {
 /// Edit similarity in 0..=1, a swap of two neighbours counting as one
 /// edit (`Marcon`/`Macron`), as typing errors go.
 pub fn similarity(a: &str, b: &str) -> f64 {
-    let max = a.chars().count().max(b.chars().count());
+    let max = char_count(a).max(char_count(b));
     if max == 0 {
         return 1.0;
     }
     1.0 - osa_distance(a, b) as f64 / max as f64
+}
+
+fn char_count(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.chars().count()
+    }
 }
 
 /// `similarity(a, b)` when it is at least `least`; `None` means it is
@@ -66,51 +74,53 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 /// table around its diagonal, stopped once every path is too long), which
 /// matters for whole names compared as joined strings.
 pub fn similarity_at_least(a: &str, b: &str, least: f64) -> Option<f64> {
-    let max = a.chars().count().max(b.chars().count());
+    let max = char_count(a).max(char_count(b));
     if max == 0 {
         return (1.0 >= least).then_some(1.0);
     }
     // One more than the most edits `least` allows, against rounding.
     let k = ((1.0 - least).max(0.0) * max as f64).ceil() as usize + 1;
-    let d = match osa_within(a.as_bytes(), b.as_bytes(), k) {
-        Some(d) => d,
-        None if a.is_ascii() && b.is_ascii() && b.len() < OSA_STACK => return None,
-        None => osa_distance(a, b),
+    let short = |s: &str| s.is_ascii() && s.len() < OSA_STACK;
+    let d = if short(a) && short(b) {
+        osa_within(a.as_bytes(), b.as_bytes(), k)?
+    } else {
+        osa_distance(a, b)
     };
     let sim = 1.0 - d as f64 / max as f64;
     (sim >= least).then_some(sim)
 }
 
-/// Rows on the stack: longer strings go to `strsim`.
+/// Rows on the stack: longer strings go to `strsim`. Cells are bytes (no
+/// distance here exceeds 64), and the three rows rotate by reference: this
+/// is the scorer's inner loop.
 const OSA_STACK: usize = 64;
 
-/// The OSA distance of two ASCII strings if it is at most `k`, else `None`
-/// (also for input this does not handle, which the caller then computes
-/// in full). Cells further than `k` from the diagonal, and values above
-/// `k`, are capped at `k + 1`: a path of at most `k` edits never uses them.
+/// The OSA distance of two ASCII strings shorter than [`OSA_STACK`] if it
+/// is at most `k`, else `None`. Cells further than `k` from the diagonal,
+/// and values above `k`, are capped at `k + 1`: a path of at most `k`
+/// edits never uses them.
 fn osa_within(a: &[u8], b: &[u8], k: usize) -> Option<usize> {
-    if !a.is_ascii() || !b.is_ascii() || b.len() >= OSA_STACK {
-        return None;
-    }
     if a.len().abs_diff(b.len()) > k {
         return None;
     }
-    let cap = k + 1;
+    // No distance here exceeds the longer length, below OSA_STACK.
+    let cap = (k + 1).min(OSA_STACK + 1) as u8;
     let n = b.len();
-    let mut two_back = [cap; OSA_STACK];
-    let mut prev = [cap; OSA_STACK];
-    let mut curr = [cap; OSA_STACK];
+    let (mut r0, mut r1, mut r2) = ([cap; OSA_STACK], [cap; OSA_STACK], [cap; OSA_STACK]);
+    let (mut two_back, mut prev, mut curr) = (&mut r0, &mut r1, &mut r2);
     for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
-        *cell = j.min(cap);
+        *cell = (j as u8).min(cap);
     }
+    // The least cell of the row before: 0, at its start.
+    let mut prev_min = 0;
     for i in 0..a.len() {
         curr[..=n].fill(cap);
-        curr[0] = (i + 1).min(cap);
+        curr[0] = ((i + 1).min(cap as usize)) as u8;
         let lo = i.saturating_sub(k);
         let hi = (i + k + 1).min(n);
         let mut row_min = curr[0];
         for j in lo..hi {
-            let cost = usize::from(a[i] != b[j]);
+            let cost = u8::from(a[i] != b[j]);
             let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
             if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
                 d = d.min(two_back[j - 1] + 1);
@@ -119,42 +129,40 @@ fn osa_within(a: &[u8], b: &[u8], k: usize) -> Option<usize> {
             curr[j + 1] = d;
             row_min = row_min.min(d);
         }
-        let prev_min = prev[..=n].iter().copied().min().unwrap_or(cap);
         // Every later cell comes from this row or the one before at no
         // less cost: once both exceed k, so does the distance.
-        if row_min > k && prev_min > k {
+        if usize::from(row_min) > k && usize::from(prev_min) > k {
             return None;
         }
+        prev_min = row_min;
         std::mem::swap(&mut two_back, &mut prev);
         std::mem::swap(&mut prev, &mut curr);
     }
-    (prev[n] <= k).then_some(prev[n])
+    let d = usize::from(prev[n]);
+    (d <= k).then_some(d)
 }
 
 /// Optimal string alignment distance, as `strsim::osa_distance` computes
 /// it; tokens are short ASCII, so those are done on bytes in stack rows
-/// rather than on `char` vectors on the heap (this is the scorer's inner
-/// loop).
+/// rather than on `char` vectors on the heap.
 fn osa_distance(a: &str, b: &str) -> usize {
-    const MAX: usize = 64;
     let (a, b) = (a.as_bytes(), b.as_bytes());
-    if !a.is_ascii() || !b.is_ascii() || b.len() >= MAX {
+    if !a.is_ascii() || !b.is_ascii() || b.len() >= OSA_STACK || a.len() >= OSA_STACK {
         return strsim::osa_distance(
             std::str::from_utf8(a).unwrap_or_default(),
             std::str::from_utf8(b).unwrap_or_default(),
         );
     }
     let n = b.len();
-    let mut two_back = [0usize; MAX];
-    let mut prev = [0usize; MAX];
-    let mut curr = [0usize; MAX];
+    let (mut r0, mut r1, mut r2) = ([0u8; OSA_STACK], [0u8; OSA_STACK], [0u8; OSA_STACK]);
+    let (mut two_back, mut prev, mut curr) = (&mut r0, &mut r1, &mut r2);
     for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
-        *cell = j;
+        *cell = j as u8;
     }
     for i in 0..a.len() {
-        curr[0] = i + 1;
+        curr[0] = (i + 1) as u8;
         for j in 0..n {
-            let cost = usize::from(a[i] != b[j]);
+            let cost = u8::from(a[i] != b[j]);
             let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
             if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
                 d = d.min(two_back[j - 1] + 1);
@@ -164,7 +172,7 @@ fn osa_distance(a: &str, b: &str) -> usize {
         std::mem::swap(&mut two_back, &mut prev);
         std::mem::swap(&mut prev, &mut curr);
     }
-    prev[n]
+    usize::from(prev[n])
 }
 
 #[cfg(test)]
