@@ -213,6 +213,43 @@ impl Shape {
     }
 }
 
+/// The set of a string's adjacent letter pairs, hashed into 64 bits. An
+/// edit (substitution, insertion, deletion or transposition) takes at most
+/// three pairs away and brings at most three, and a hashed set cannot
+/// differ by more than the set: two strings are at least a third of either
+/// hashed set's surplus apart. Sharper than the letter set for whole names
+/// compared as joined strings, whose letters are much alike.
+#[derive(Debug, Clone, Copy)]
+struct Pairs(u64);
+
+impl Pairs {
+    fn of(s: &str) -> Pairs {
+        let mut set = 0u64;
+        let mut chars = s.chars();
+        if let Some(mut before) = chars.next() {
+            for c in chars {
+                let pair = (before as u32).wrapping_mul(31).wrapping_add(c as u32);
+                set |= 1 << (pair.wrapping_mul(0x9E37_79B9) >> 26);
+                before = c;
+            }
+        }
+        Pairs(set)
+    }
+
+    /// The most similarity (`1 - distance / longest`) two strings with
+    /// these pairs and shapes can have.
+    fn similarity_bound(self, other: Pairs, a: Shape, b: Shape) -> f64 {
+        let max = a.chars.max(b.chars);
+        if max == 0 {
+            return 1.0;
+        }
+        let surplus = (self.0 & !other.0)
+            .count_ones()
+            .max((other.0 & !self.0).count_ones()) as usize;
+        1.0 - surplus.div_ceil(3) as f64 / max as f64
+    }
+}
+
 /// A name's tokens' stats (and its alternate reading's), plus the joined
 /// strings the word-joining check compares: everything about a name the
 /// scorer needs besides its tokens, computed once per list name at index
@@ -234,8 +271,8 @@ pub struct Summary {
     korean: bool,
     /// The sum of the token weights.
     total: f64,
-    /// Byte length and shape of each joined string.
-    joined: [(usize, Shape); 2],
+    /// Byte length, shape and letter pairs of each joined string.
+    joined: [(usize, Shape, Pairs); 2],
     /// Whether the name has other readings (the bound does not cover
     /// them).
     readings: bool,
@@ -281,8 +318,8 @@ impl Prepared {
             korean: name.korean,
             total: tokens.iter().map(|t| t.weight).sum(),
             joined: [
-                (joined[0].0.len(), joined[0].1),
-                (joined[1].0.len(), joined[1].1),
+                (joined[0].0.len(), joined[0].1, Pairs::of(&joined[0].0)),
+                (joined[1].0.len(), joined[1].1, Pairs::of(&joined[1].0)),
             ],
             readings: !name.readings.is_empty(),
         };
@@ -424,13 +461,15 @@ fn reading_bound(
     if (q.len() == 1) != (c.len() == 1) && q.iter().chain(c).any(|t| t.abjad) {
         bound = bound.max(0.9);
     }
-    for (k, ((a, sa), (b, sb))) in qs.joined.iter().zip(&cs.joined).enumerate() {
+    for (k, ((a, sa, pa), (b, sb, pb))) in qs.joined.iter().zip(&cs.joined).enumerate() {
         if bound >= min_score {
             break;
         }
         let (short, long) = ((*a).min(*b), (*a).max(*b));
         if short >= 6 && short as f64 >= 0.9 * long as f64 {
-            let ub = sa.similarity_bound(*sb);
+            let ub = sa
+                .similarity_bound(*sb)
+                .min(pa.similarity_bound(*pb, *sa, *sb));
             if ub >= 0.9 {
                 let similarity = match doubt.as_mut() {
                     Some((r, doubt)) => doubt.joined(*r, k, 0.9).unwrap_or(0.0),
@@ -1019,6 +1058,53 @@ mod tests {
         assert!(score("عبد الله", "Abdullah") >= 0.9);
         assert!(score("محمد علي", "Ahmed Hassan") < 0.5);
         assert!(score("Владимир Путин", "Vladimir Putin") >= 0.95);
+    }
+
+    #[test]
+    fn letter_pairs_never_bound_below_the_similarity() {
+        let words = [
+            "kimjongun",
+            "jongunkim",
+            "abdulrahmanalqadiri",
+            "aaaaaaaab",
+            "ababababab",
+            "nuvikkokosenpel",
+            "ivanovmariavikrakosen",
+            "müllerjosé",
+        ];
+        let mut strings: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        // Every single edit of each word, and a second edit of some.
+        for w in words {
+            let chars: Vec<char> = w.chars().collect();
+            for i in 0..chars.len() {
+                let mut deleted = chars.clone();
+                deleted.remove(i);
+                let mut substituted = chars.clone();
+                substituted[i] = 'x';
+                let mut inserted = chars.clone();
+                inserted.insert(i, 'a');
+                strings.extend([deleted, substituted.clone(), inserted].map(String::from_iter));
+                if i + 1 < chars.len() {
+                    let mut swapped = chars.clone();
+                    swapped.swap(i, i + 1);
+                    strings.push(swapped.iter().collect());
+                    substituted.swap(i, i + 1);
+                    strings.push(substituted.iter().collect());
+                }
+            }
+        }
+        let mut below = 0;
+        for a in &strings {
+            for b in &strings {
+                let (sa, sb) = (Shape::of(a), Shape::of(b));
+                let bound = Pairs::of(a).similarity_bound(Pairs::of(b), sa, sb);
+                let exact = phonetic::similarity(a, b);
+                assert!(bound + 1e-12 >= exact, "{a} / {b}: bound {bound} < {exact}");
+                below += usize::from(bound < sa.similarity_bound(sb));
+            }
+        }
+        // Sharper than the letter set for many pairs.
+        assert!(below > 1000, "sharper for only {below} pairs");
     }
 
     #[test]
