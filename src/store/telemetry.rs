@@ -20,7 +20,7 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             KeySource::Candidate => "candidate",
             KeySource::Telemetry => "telemetry",
