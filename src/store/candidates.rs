@@ -170,15 +170,8 @@ impl StoreTx {
         let keys = candidate_keys(data);
         let locks = self.identity_key_locks(&keys);
         // The key locks (PostgreSQL, see `identity_key_locks`) are taken by
-        // this same statement, saving a round trip on the busiest write;
-        // with them (so on PostgreSQL, when there are keys) the keys are
-        // inserted by it too, in a data-modifying CTE, only when the
-        // candidate is: another round trip less. The links are read by a
-        // later statement, whose snapshot is taken after the locks were
-        // granted, so it still sees what a transaction that held them
-        // committed.
-        let keys_too = !locks.is_empty();
-        let sql = if !keys_too {
+        // this same statement, saving a round trip on the busiest write.
+        let sql = if locks.is_empty() {
             "INSERT INTO candidates \
              (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
              VALUES ($1, $2, $3, 'active', $4, 1, $5, $5) \
@@ -188,24 +181,12 @@ impl StoreTx {
             let calls: Vec<String> = (0..locks.len())
                 .map(|i| format!("pg_advisory_xact_lock(${})", i + 6))
                 .collect();
-            let first_key = 6 + locks.len();
-            let values: Vec<String> = (0..keys.len())
-                .map(|i| format!("(${}, ${})", first_key + 2 * i, first_key + 2 * i + 1))
-                .collect();
             format!(
-                "WITH created AS (INSERT INTO candidates \
+                "INSERT INTO candidates \
                  (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
                  SELECT $1, $2, $3, 'active', $4, 1, $5, $5 FROM (SELECT {}) AS locks \
-                 ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING \
-                 RETURNING id), \
-                 new_keys AS (INSERT INTO identity_keys \
-                 (tenant_id, kind, digest, candidate_id, source, seen_at) \
-                 SELECT $2, v.kind, v.digest, created.id, '{}', $5 \
-                 FROM created, (VALUES {}) AS v (kind, digest)) \
-                 SELECT count(*) AS created FROM created",
-                calls.join(", "),
-                KeySource::Candidate.as_str(),
-                values.join(", ")
+                 ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING",
+                calls.join(", ")
             )
         };
         let mut query = sqlx::query(&sql)
@@ -217,16 +198,8 @@ impl StoreTx {
         for lock in locks {
             query = query.bind(lock);
         }
-        let inserted = if keys_too {
-            for key in &keys {
-                query = query.bind(key.kind.as_str()).bind(&key.digest);
-            }
-            let row = query.fetch_one(&mut *self.tx).await?;
-            row.try_get::<i64, _>("created")? > 0
-        } else {
-            query.execute(&mut *self.tx).await?.rows_affected() > 0
-        };
-        if !inserted {
+        let inserted = query.execute(&mut *self.tx).await?;
+        if inserted.rows_affected() == 0 {
             // The conflicting row is committed (PostgreSQL waited for it),
             // so this statement sees it.
             let row = sqlx::query(&format!(
@@ -245,19 +218,17 @@ impl StoreTx {
                 .ok_or_else(|| StoreError::Conflict("candidate changed concurrently".into()))?;
             return Ok(CreateOutcome::Existing(existing));
         }
-        if !keys_too {
-            // A new id has no keys yet: nothing to replace.
-            write_keys(
-                &mut self.tx,
-                tenant_id,
-                id,
-                KeySource::Candidate,
-                &keys,
-                now,
-                false,
-            )
-            .await?;
-        }
+        // A new id has no keys yet: nothing to replace.
+        write_keys(
+            &mut self.tx,
+            tenant_id,
+            id,
+            KeySource::Candidate,
+            &keys,
+            now,
+            false,
+        )
+        .await?;
         Ok(CreateOutcome::Created(CandidateRecord {
             id,
             tenant_id,

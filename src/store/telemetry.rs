@@ -20,7 +20,7 @@ pub enum KeySource {
 }
 
 impl KeySource {
-    pub(super) fn as_str(self) -> &'static str {
+    fn as_str(self) -> &'static str {
         match self {
             KeySource::Candidate => "candidate",
             KeySource::Telemetry => "telemetry",
