@@ -4,14 +4,22 @@
 # database, and a server on an ephemeral port.
 #
 # Expects: $shared (the shared data folder), $work (a scratch directory).
+# Optional: LOAD_HIREVET_BIN (a hirevet binary to run instead of building).
 # Provides: bin, import_lists DB, start_server DB [CONFIG] (sets $base and
 # $server).
 
 if ! command -v wrk >/dev/null; then
     apt-get update -qq && apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --locked --bin hirevet
-bin=target/release/hirevet
+# LOAD_HIREVET_BIN runs a prebuilt binary instead (to measure two builds
+# back to back with the same script; not HIREVET_*, which the server
+# reads as configuration and rejects when unknown).
+if [ -n "${LOAD_HIREVET_BIN:-}" ]; then
+    bin=$LOAD_HIREVET_BIN
+else
+    cargo build --release --locked --bin hirevet
+    bin=${CARGO_TARGET_DIR:-target}/release/hirevet
+fi
 sanctions=$shared/data/sanctions
 
 import_lists() {

@@ -7,15 +7,28 @@
 # wrk's 2 threads on the same machine, for DURATION (default 30s). Every
 # request creates a new candidate (see scripts/create_assess.lua).
 #
+# With --rate N the load is open-loop instead: oha (installed with cargo
+# into .tools/ if missing) offers N requests/s whatever the answers' speed,
+# with latency measured from when each request was due
+# (--latency-correction), so the percentiles are service latency at that
+# rate rather than the queueing of a closed loop (64 connections / rate).
+# oha sends one body per request from the lines of a file (-Z), but picks
+# each line at random (with replacement), so lines are made unique (new
+# external id, email and phone) and 150 times as many as the requests: a
+# repeat, answered 200 with the existing candidate, is then about 1 request
+# in 300 (n/2N); oha's status code counts show how many there were.
+#
 # usage: scripts/load_create_assess.sh [--backend sqlite|postgres]
 #        [--postgres-url postgres://postgres@127.0.0.1:5432/postgres]
 #        [--shared ../shared] [--duration 30s] [--connections 64]
+#        [--rate REQUESTS_PER_SECOND]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shared=../shared
 duration=30s
 connections=64
 backend=sqlite
+rate=
 pg_admin=postgres://postgres@127.0.0.1:5432/postgres
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -24,6 +37,7 @@ while [ $# -gt 0 ]; do
         --shared) shared=$2; shift 2 ;;
         --duration) duration=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
+        --rate) rate=$2; shift 2 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -64,4 +78,28 @@ locations = ["$sanctions/un_consolidated_2026-02-27/consolidated.xml"]
 TOML
 start_server "$db" "$work/config.toml"
 echo "server $base ($backend, $(nproc) cores shared by server, database and wrk)"
+if [ -n "$rate" ]; then
+    oha=.tools/bin/oha
+    if [ ! -x "$oha" ]; then
+        # Its own target dir: not the project's build cache.
+        env -u CARGO_TARGET_DIR cargo install oha --locked --root .tools >&2
+    fi
+    case "$duration" in
+        *m) seconds=$((${duration%m} * 60)) ;;
+        *s) seconds=${duration%s} ;;
+        *) seconds=$duration ;;
+    esac
+    awk -v n=$((rate * seconds * 150)) -v run=$$ 'BEGIN {
+        split("512 737 214 469", areas, " ")
+        split("Jeong Seong-hwa,Kim Min-jun,Lee Seo-yeon,Jane Doe,John Smith,Maria Garcia,Ri Chol-ho,Park Ji-sung,Mohammed Hassan,Avery Johnson", names, ",")
+        for (i = 1; i <= n; i++)
+            printf "{\"external_id\":\"r%d-%d\",\"full_name\":\"%s\",\"emails\":[\"r%d-%d@mail.example\"],\"phones\":[\"+1 %s %d %04d\"],\"claimed_location\":{\"country\":\"US\",\"timezone\":\"America/Chicago\"}}\n", run, i, names[i % 10 + 1], run, i, areas[i % 4 + 1], 201 + int(i / 40000) % 700, int(i / 4) % 10000
+    }' >"$work/bodies.jsonl"
+    "$oha" --no-tui -z "$duration" -q "$rate" --latency-correction -c "$connections" \
+        -m POST -T application/json -H "Authorization: Bearer $key" \
+        -Z "$work/bodies.jsonl" "$base/v1/candidates" >"$work/oha.txt"
+    # The summary, the percentiles and the status codes (201 = created).
+    sed -n '/^Summary/,/^  Average/p; /^Response time distribution/,/^$/p; /^Status code distribution/,$p' "$work/oha.txt"
+    exit 0
+fi
 HIREVET_KEY=$key wrk -t2 -c"$connections" -d"$duration" --latency -s scripts/create_assess.lua "$base/v1/candidates"

@@ -15,6 +15,7 @@ use crate::jobs::indicator_refresh::IndicatorService;
 use crate::jobs::list_refresh::ListService;
 use crate::jobs::outbox::OutboxWorker;
 use crate::observability::{self, Metrics};
+use crate::risk::batch::{self, CreateQueue, Writers};
 use crate::risk::tenant::{TenantCache, TenantContext, TenantError};
 use crate::risk::Policy;
 use crate::screening::lists::LiveLists;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     /// Per-tenant settings, policy and endpoints for assessments.
     pub tenants: TenantCache,
+    /// Where create-and-assess writes queue for a group commit.
+    pub creates: CreateQueue,
 }
 
 impl AppState {
@@ -50,6 +53,8 @@ pub struct Application {
     addr: SocketAddr,
     store: Store,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// Stopped after the server, so requests in flight get their answers.
+    create_writers: Writers,
 }
 
 impl Application {
@@ -100,6 +105,7 @@ impl Application {
                     .map_err(anyhow::Error::msg)?;
             background.push(tokio::spawn(worker.run()));
         }
+        let (creates, create_jobs) = batch::queue();
         let state = web::Data::new(AppState {
             store: store.clone(),
             jwt,
@@ -111,7 +117,13 @@ impl Application {
             outbox_wakeup,
             tenants: TenantCache::default(),
             screening: config.screening,
+            creates,
         });
+        let create_writers = batch::start(
+            state.clone().into_inner(),
+            create_jobs,
+            batch::writer_count(store.backend(), config.database_max_connections),
+        );
         let metrics = web::Data::new(Metrics::default());
         let listener = TcpListener::bind(config.listen)
             .with_context(|| format!("binding {}", config.listen))?;
@@ -140,6 +152,7 @@ impl Application {
             addr,
             store,
             background,
+            create_writers,
         })
     }
 
@@ -165,6 +178,7 @@ impl Application {
         for task in &self.background {
             task.abort();
         }
+        self.create_writers.shutdown().await;
         self.store.close().await;
         result
     }

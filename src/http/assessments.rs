@@ -1,7 +1,8 @@
 //! `/v1/candidates/{id}/assessments`: run an assessment on demand and read
 //! a candidate's assessment history, newest first. Also the shared step
 //! that assesses after an update or a telemetry post (a create assesses in
-//! its own transaction: `risk::run::create_and_assess`).
+//! the transaction that creates the candidate, which it may share with
+//! other creates: `risk::run::create_and_assess`, `risk::batch`).
 
 use std::collections::HashMap;
 

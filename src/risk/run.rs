@@ -64,7 +64,10 @@ pub async fn linkage_signals(
 /// tenant's settings and policy, the screening hits and the list versions
 /// they came from. Worked out before a write transaction begins, so the
 /// transaction (on SQLite, the single writer) is held for SQL only.
-struct Prepared {
+/// Cloned when a create joins a batch, so it can run alone if the batch
+/// fails.
+#[derive(Clone)]
+pub(super) struct Prepared {
     tenant: Arc<TenantContext>,
     hits: Vec<Hit>,
     lists_used: Vec<Value>,
@@ -164,10 +167,13 @@ pub enum Created {
 }
 
 /// Creates a candidate and records its first assessment (with its case and
-/// outbox rows) in one write transaction. Screening runs before the
-/// transaction begins; links to other candidates are looked up inside it,
-/// after the new candidate's keys are written, so of two candidates created
-/// at once with a shared contact the later sees the earlier.
+/// outbox rows) in one write transaction. Screening runs here, before the
+/// write; the write itself is queued to the create writers
+/// ([`super::batch`]), which commit the creates queued at the same moment
+/// together. Links to other candidates are looked up inside the
+/// transaction, after the new candidate's keys are written, so of two
+/// candidates created at once with a shared contact the later sees the
+/// earlier (in the same batch or not).
 pub async fn create_and_assess(
     state: &AppState,
     tenant: Uuid,
@@ -182,13 +188,44 @@ pub async fn create_and_assess(
             None
         }
     };
+    state.creates.submit(tenant, data.clone(), prepared).await
+}
+
+/// One create in its own transaction: what a batch falls back to when it
+/// fails, and what a job queued alone runs.
+pub(super) async fn create_alone(
+    state: &AppState,
+    tenant: Uuid,
+    data: &CandidateData,
+    prepared: Option<Prepared>,
+) -> Result<Created, RunError> {
     let mut tx = state.store.begin(tenant).await?;
+    let created = write_created(state, &mut tx, data, prepared).await?;
+    if let Created::Existing(_) = created {
+        tx.rollback().await?;
+        return Ok(created);
+    }
+    let wake = tx.enqueued_any();
+    tx.commit().await?;
+    if wake {
+        state.outbox_wakeup.notify_one();
+    }
+    Ok(created)
+}
+
+/// Writes a new candidate, its keys and its first assessment into `tx`
+/// (acting for the tenant `tx` is set to), or finds the live candidate that
+/// already has its external id, in which case nothing is written. A
+/// candidate created earlier in the same transaction counts as existing.
+pub(super) async fn write_created(
+    state: &AppState,
+    tx: &mut StoreTx,
+    data: &CandidateData,
+    prepared: Option<Prepared>,
+) -> Result<Created, RunError> {
     let record = match tx.create_candidate(data).await? {
         CreateOutcome::Created(record) => record,
-        CreateOutcome::Existing(existing) => {
-            tx.rollback().await?;
-            return Ok(Created::Existing(existing));
-        }
+        CreateOutcome::Existing(existing) => return Ok(Created::Existing(existing)),
     };
     let assessment = match prepared {
         Some(prepared) => {
@@ -197,7 +234,7 @@ pub async fn create_and_assess(
             Some(
                 record_assessment(
                     state,
-                    &mut tx,
+                    tx,
                     prepared,
                     record.id,
                     data,
@@ -209,11 +246,6 @@ pub async fn create_and_assess(
         }
         None => None,
     };
-    let wake = tx.enqueued_any();
-    tx.commit().await?;
-    if wake {
-        state.outbox_wakeup.notify_one();
-    }
     Ok(Created::New { record, assessment })
 }
 

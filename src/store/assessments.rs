@@ -142,6 +142,14 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Makes the statements that follow act for `tenant_id`. One
+    /// transaction may write for several tenants (a group commit of
+    /// creates, `risk::batch`); every statement still filters and stamps on
+    /// the tenant set here.
+    pub fn set_tenant(&mut self, tenant_id: Uuid) {
+        self.tenant_id = tenant_id;
+    }
+
     pub async fn insert_assessment(
         &mut self,
         candidate_id: Uuid,

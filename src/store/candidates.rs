@@ -6,8 +6,10 @@ use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::telemetry::{write_keys, KeySource};
-use super::{is_unique_violation, now_micros, parse_uuid, Store, StoreError, StoreResult, StoreTx};
+use super::telemetry::{key_lock_ids, write_keys, KeySource};
+use super::{
+    is_unique_violation, now_micros, parse_uuid, Backend, Store, StoreError, StoreResult, StoreTx,
+};
 use crate::domain::CandidateData;
 use crate::indicators::linkage::candidate_keys;
 
@@ -117,6 +119,46 @@ fn external_id_taken(err: sqlx::Error) -> StoreError {
 }
 
 impl StoreTx {
+    /// On PostgreSQL, takes at once (sorted) the identity-key locks of
+    /// every candidate about to be created in this transaction, each
+    /// `(tenant, data)`. `create_candidate` takes each candidate's own locks
+    /// again (a no-op once held), but one after another: two batches whose
+    /// candidates share keys in crossing order would then wait on each
+    /// other in a cycle until PostgreSQL's deadlock check (a second) broke
+    /// it. Taken in one sorted set, they queue instead. Nothing on SQLite.
+    pub async fn lock_identity_keys<'a>(
+        &mut self,
+        candidates: impl IntoIterator<Item = (Uuid, &'a CandidateData)>,
+    ) -> StoreResult<()> {
+        if self.backend != Backend::Postgres {
+            return Ok(());
+        }
+        let mut ids: Vec<i64> = candidates
+            .into_iter()
+            .flat_map(|(tenant, data)| key_lock_ids(tenant, &candidate_keys(data)))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let calls: Vec<String> = (1..=ids.len())
+            .map(|i| format!("pg_advisory_xact_lock(${i})"))
+            .collect();
+        // pg_advisory_xact_lock returns void, which the Any driver cannot
+        // decode: select a plain value from it instead.
+        let sql = format!(
+            "SELECT 1 AS locked FROM (SELECT {}) AS locks",
+            calls.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for id in ids {
+            query = query.bind(id);
+        }
+        query.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
     /// Creates the candidate with its identity keys unless a live one with
     /// its external id exists, in which case that one is returned untouched
     /// (and the caller should roll back). Part of a larger transaction, so

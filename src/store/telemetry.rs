@@ -277,21 +277,25 @@ impl StoreTx {
         if self.backend != Backend::Postgres {
             return Vec::new();
         }
-        let tenant_bits = self.tenant_id.as_u64_pair().0;
-        let mut ids: Vec<i64> = keys
-            .iter()
-            .map(|k| {
-                // The digest is already a SHA-256: its first 64 bits are as
-                // good a lock id as any. A collision, with another key or
-                // the list-refresh lock (`store/lists.rs`), only costs a wait.
-                let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
-                (bits ^ tenant_bits) as i64
-            })
-            .collect();
+        let mut ids = key_lock_ids(self.tenant_id, keys);
         ids.sort_unstable();
         ids.dedup();
         ids
     }
+}
+
+/// The advisory lock ids of a tenant's `keys` (unsorted, with repeats).
+pub(super) fn key_lock_ids(tenant_id: Uuid, keys: &[IdentityKey]) -> Vec<i64> {
+    let tenant_bits = tenant_id.as_u64_pair().0;
+    keys.iter()
+        .map(|k| {
+            // The digest is already a SHA-256: its first 64 bits are as
+            // good a lock id as any. A collision, with another key or
+            // the list-refresh lock (`store/lists.rs`), only costs a wait.
+            let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+            (bits ^ tenant_bits) as i64
+        })
+        .collect()
 }
 
 async fn linked_candidates<'e, E>(

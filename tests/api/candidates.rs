@@ -1,9 +1,12 @@
 //! Candidates: create, read, list, patch, erase, idempotency, validation.
 
+use std::time::Duration;
+
 use serde_json::{json, Value};
+use sqlx::{AnyConnection, Connection, Executor};
 
 use crate::both_backends;
-use crate::harness::json_of;
+use crate::harness::{json_of, Backend, TestApp};
 
 fn jane(external_id: &str) -> Value {
     json!({
@@ -51,7 +54,131 @@ fn with_phone(external_id: &str, phone: &str) -> Value {
     json!({"external_id": external_id, "full_name": "Choi Min-ho", "phones": [phone]})
 }
 
+/// Posts a create in its own task, so the test can go on while it waits.
+fn spawn_create(app: &TestApp, key: &str, body: Value) -> tokio::task::JoinHandle<(u16, Value)> {
+    let request = app
+        .client
+        .post(app.url("/v1/candidates"))
+        .bearer_auth(key)
+        .json(&body);
+    tokio::spawn(async move { json_of(request.send().await.unwrap()).await })
+}
+
+/// A transaction of the test's own that keeps the app's writers from
+/// inserting candidates until it ends: creates queued meanwhile are then
+/// taken by a writer together, as one batch (`risk::batch`).
+async fn hold_candidate_writes(app: &TestApp) -> AnyConnection {
+    let mut conn = AnyConnection::connect(app.database_url()).await.unwrap();
+    match app.backend {
+        // The write lock: the writer's INSERT waits in its busy handler.
+        Backend::Sqlite => conn.execute("BEGIN IMMEDIATE").await.unwrap(),
+        Backend::Postgres => {
+            conn.execute("BEGIN").await.unwrap();
+            conn.execute("LOCK TABLE candidates IN SHARE ROW EXCLUSIVE MODE")
+                .await
+                .unwrap()
+        }
+    };
+    conn
+}
+
+/// Makes the insert of a candidate with the external id `poison` fail, as
+/// a statement can fail for reasons of its own.
+async fn plant_poison(app: &TestApp) {
+    let mut conn = AnyConnection::connect(app.database_url()).await.unwrap();
+    let statements: &[&str] = match app.backend {
+        Backend::Sqlite => &["CREATE TRIGGER poison BEFORE INSERT ON candidates \
+             WHEN NEW.external_id = 'poison' BEGIN SELECT RAISE(ABORT, 'poisoned'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.external_id = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; \
+             RETURN NEW; END $$",
+            "CREATE TRIGGER poison BEFORE INSERT ON candidates \
+             FOR EACH ROW EXECUTE FUNCTION poison()",
+        ],
+    };
+    for sql in statements {
+        conn.execute(*sql).await.unwrap();
+    }
+    conn.close().await.unwrap();
+}
+
+/// The first create goes to a writer and waits behind the held lock; the
+/// `queued` ones are sent next and wait in the queue; then the lock goes
+/// and the writer takes all of them as one batch. Answers in `queued`'s
+/// order.
+async fn create_as_one_batch(app: &TestApp, key: &str, queued: Vec<Value>) -> Vec<(u16, Value)> {
+    let lock = hold_candidate_writes(app).await;
+    let first = spawn_create(app, key, with_phone("batch-opener", "+1 512 555 0900"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rest: Vec<_> = queued
+        .into_iter()
+        .map(|b| spawn_create(app, key, b))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    lock.close().await.unwrap(); // ends (rolls back) the holding transaction
+    let (status, opener) = first.await.unwrap();
+    assert_eq!(status, 201, "{opener}");
+    let mut answers = Vec::new();
+    for task in rest {
+        answers.push(task.await.unwrap());
+    }
+    answers
+}
+
 both_backends! {
+    async fn a_failing_create_in_a_batch_does_not_fail_the_others(app) {
+        // The poisoned insert fails the batch's transaction; the batch is
+        // rolled back and each create reruns alone, so only it fails and
+        // every other one is stored once.
+        let (_, key) = app.tenant_with_key(RW).await;
+        plant_poison(app).await;
+        let mut bodies: Vec<Value> = (0..8)
+            .map(|i| with_phone(&format!("ok-{i}"), &format!("+1 512 555 {:04}", 3000 + i)))
+            .collect();
+        bodies.insert(4, with_phone("poison", "+1 512 555 3999"));
+        let answers = create_as_one_batch(app, &key, bodies).await;
+        for (i, (status, body)) in answers.iter().enumerate() {
+            if i == 4 {
+                assert_eq!(*status, 500, "the poisoned create: {body}");
+            } else {
+                assert_eq!(*status, 201, "create {i}: {body}");
+                assert!(body["assessment"].is_object(), "{body}");
+            }
+        }
+        let (_, listed) = json_of(app.get("/v1/candidates?limit=100", &key).await).await;
+        let mut ids: Vec<&str> = listed["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["external_id"].as_str().unwrap())
+            .collect();
+        ids.sort();
+        assert_eq!(ids, ["batch-opener", "ok-0", "ok-1", "ok-2", "ok-3", "ok-4", "ok-5", "ok-6", "ok-7"]);
+    }
+
+    async fn creates_in_one_batch_behave_as_if_made_one_after_another(app) {
+        // The same external id twice: one is created, the other finds it.
+        // A shared phone: whichever comes second links to the first.
+        let (_, key) = app.tenant_with_key(RW).await;
+        let answers = create_as_one_batch(app, &key, vec![
+            with_phone("twice", "+1 512 555 4000"),
+            with_phone("twice", "+1 512 555 4000"),
+            with_phone("shares-a", "+1 512 555 4100"),
+            with_phone("shares-b", "+1 512 555 4100"),
+        ]).await;
+        let mut statuses = [answers[0].0, answers[1].0];
+        statuses.sort();
+        assert_eq!(statuses, [200, 201], "{answers:?}");
+        assert_eq!(answers[0].1["id"], answers[1].1["id"]);
+        let (links_a, links_b) = (phone_links(&answers[2].1), phone_links(&answers[3].1));
+        assert!(
+            (links_a.is_empty() && links_b == ["shares-a"])
+                || (links_b.is_empty() && links_a == ["shares-b"]),
+            "{links_a:?} {links_b:?}"
+        );
+    }
+
     async fn a_new_candidate_sharing_a_phone_is_linked_in_its_first_assessment(app) {
         let (_, key) = app.tenant_with_key(RW).await;
         let (status, first) =

@@ -265,6 +265,12 @@ impl TestApp {
         }
     }
 
+    /// The app's database, for tests that reach under the API (to hold a
+    /// lock, or plant a fault).
+    pub fn database_url(&self) -> &str {
+        self.database.url()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
