@@ -107,7 +107,6 @@ pub fn normalize_identifier(value: &str) -> String {
         .collect()
 }
 
-/// A posting list unless it is longer than `max`.
 fn push_unique(list: &mut Vec<u32>, id: u32) {
     if list.last() != Some(&id) {
         list.push(id);
@@ -410,9 +409,22 @@ impl NameIndex {
         let mut scratch = Scratch::default();
         let mut memo = FxHashMap::default();
         let mut out: Vec<(u32, Candidate<'_>)> = Vec::new();
-        let ids: Vec<u32> = ids.collect();
-        for chunk in ids.chunks(WARM_CHUNK) {
-            if bounded {
+        // An index of the official lists' size stays in the processor's
+        // caches; reading ahead only pays on a large one.
+        let warm = bounded && !self.screens_inline();
+        let mut ids = ids.fuse();
+        let mut buffer = [0u32; WARM_CHUNK];
+        loop {
+            let mut taken = 0;
+            for (slot, id) in buffer.iter_mut().zip(ids.by_ref()) {
+                *slot = id;
+                taken += 1;
+            }
+            if taken == 0 {
+                break;
+            }
+            let chunk = &buffer[..taken];
+            if warm {
                 self.warm(chunk);
             }
             for &id in chunk {
