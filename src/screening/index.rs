@@ -287,6 +287,7 @@ impl NameIndex {
     pub fn search<'a>(&'a self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'a>> {
         let keys: Vec<&NameToken> = query.retrieval_tokens().collect();
         let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
+        let df_max = keys.iter().map(|t| self.df(&t.key)).max().unwrap_or(0);
         EVIDENCE.with_borrow_mut(|ev| {
             ev.reset(self.names.len());
             // Crowded neighbours: (names, share, the token they stand for).
@@ -373,12 +374,16 @@ impl NameIndex {
                 .all_readings()
                 .map(|r| r.significant().map(|t| self.weight(t)).sum::<f64>())
                 .fold(f64::INFINITY, f64::min);
-            // When every key is common, every name is found through common
-            // keys and must carry half the query like any other such name.
-            let needed = if has_rare {
-                PRUNE_SHARE
-            } else {
+            // When every key is common and some would bring more names than
+            // a crowded neighbour (on a large index; on the official lists
+            // only a few keys such as Muhammad's have that many), every name
+            // is found through common keys and must carry half the query
+            // like any other such name.
+            let crowded_query = !has_rare && df_max > NEIGHBOUR_DF;
+            let needed = if crowded_query {
                 COMMON_ONLY_SHARE
+            } else {
+                PRUNE_SHARE
             } * total;
             let needed_common = COMMON_ONLY_SHARE * total;
             let ids = ev.touched.iter().copied().filter(|&id| {
