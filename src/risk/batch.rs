@@ -29,7 +29,7 @@ use tokio::sync::{mpsc, oneshot, watch, Mutex};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-use super::run::{create_alone, write_created, Created, Prepared, RunError};
+use super::run::{commit, create_alone, write_created, Created, Prepared, RunError};
 use crate::app::AppState;
 use crate::domain::CandidateData;
 use crate::store::{Backend, StoreTx};
@@ -208,11 +208,7 @@ async fn together(state: &AppState, batch: &[CreateJob]) -> Result<Vec<Created>,
             return Err(e);
         }
     };
-    let wake = tx.enqueued_any();
-    tx.commit().await?;
-    if wake {
-        state.outbox_wakeup.notify_one();
-    }
+    commit(state, tx).await?;
     Ok(results)
 }
 

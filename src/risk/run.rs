@@ -143,13 +143,7 @@ pub async fn assess_candidate(
         device_signals,
     )
     .await?;
-    let wake = tx.enqueued_any();
-    tx.commit().await?;
-    // Only when there is something to deliver: a needless wake-up costs a
-    // claim (an UPDATE on the writer) per assessment.
-    if wake {
-        state.outbox_wakeup.notify_one();
-    }
+    commit(state, tx).await?;
     Ok(record)
 }
 
@@ -205,12 +199,19 @@ pub(super) async fn create_alone(
         tx.rollback().await?;
         return Ok(created);
     }
+    commit(state, tx).await?;
+    Ok(created)
+}
+
+/// Commits `tx` and, when it added outbox rows, wakes the delivery worker.
+/// Only then: a needless wake-up costs a claim (an UPDATE on the writer).
+pub(super) async fn commit(state: &AppState, tx: StoreTx) -> Result<(), RunError> {
     let wake = tx.enqueued_any();
     tx.commit().await?;
     if wake {
         state.outbox_wakeup.notify_one();
     }
-    Ok(created)
+    Ok(())
 }
 
 /// Writes a new candidate, its keys and its first assessment into `tx`
