@@ -17,8 +17,8 @@ use super::names::normalize::{Origin, TokenClass};
 use super::names::AnalyzedName;
 use super::names::{given_names, phonetic};
 use super::score::{
-    class_weight, compare_prepared, consonant_frame, joined_frame, may_reach, ExactDoubt,
-    NameScore, Prepared, Rarity, Scratch, Summary, TokenStats,
+    class_weight, compare_prepared, consonant_frame, joined_frame, may_reach, Doubt, NameScore,
+    Prepared, Rarity, Scratch, Summary, TokenStats,
 };
 use crate::screening::names::NameToken;
 
@@ -285,22 +285,25 @@ impl NameIndex {
 
     /// Names scoring at least `min_score` against `query`.
     pub fn search<'a>(&'a self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'a>> {
-        let keys: Vec<&NameToken> = query.retrieval_tokens().collect();
-        let has_rare = keys.iter().any(|t| self.df(&t.key) <= self.common_df);
-        let df_max = keys.iter().map(|t| self.df(&t.key)).max().unwrap_or(0);
+        let keys: Vec<(&NameToken, usize)> = query
+            .retrieval_tokens()
+            .map(|t| (t, self.df(&t.key)))
+            .collect();
+        let has_rare = keys.iter().any(|&(_, df)| df <= self.common_df);
+        let df_max = keys.iter().map(|&(_, df)| df).max().unwrap_or(0);
         EVIDENCE.with_borrow_mut(|ev| {
             ev.reset(self.names.len());
             // Crowded neighbours: (names, share, the token they stand for).
             let mut crowded: Vec<(&Vec<u32>, f64, u32)> = Vec::new();
             // Per candidate, the query weight its keys account for: an exact
             // key counts in full, a one-deletion neighbour as a likely typo.
-            for token in keys {
+            for (token, df) in keys {
                 let weight = self.weight(token);
                 ev.next_token();
                 // A common key's neighbours would retrieve thousands more:
                 // only its own postings count, and a name found through
                 // such keys alone must carry half the query (below).
-                if has_rare && self.df(&token.key) > self.common_df {
+                if has_rare && df > self.common_df {
                     ev.add(self.posting(&token.key), weight, false);
                     continue;
                 }
@@ -350,12 +353,9 @@ impl NameIndex {
                     }
                 }
             }
-            let resume = ev.token;
             for (list, share, token) in crowded {
-                ev.token = token;
-                ev.add_to_found(Some(list), share);
+                ev.add_to_found_as(token, list, share);
             }
-            ev.token = resume;
             // A whole-name typo: one end of the joined name is intact. Such
             // a name shares some token key with the query (a common one, or
             // it would be found already); this lifts it over the bar.
@@ -440,9 +440,11 @@ impl NameIndex {
                 if bounded {
                     let (start, len, summary) = &self.bound_names[id as usize];
                     let tokens = &self.bound_tokens[*start as usize..(start + len) as usize];
-                    let mut doubt = ExactDoubt {
+                    // Addresses only: the name is read when a doubt is.
+                    let mut doubt = Doubt {
                         readings: &readings,
-                        candidate: || (&name.analyzed, &name.prepared),
+                        candidate: &name.analyzed,
+                        prepared: &name.prepared,
                         stats: tokens,
                         memo: &mut memo,
                     };
@@ -639,6 +641,14 @@ impl Evidence {
                 credit(self, id);
             }
         }
+    }
+
+    /// [`Evidence::add_to_found`] for an earlier token (`token` as it was
+    /// then): a crowded neighbour is looked at after every other key.
+    fn add_to_found_as(&mut self, token: u32, list: &Vec<u32>, share: f64) {
+        let now = std::mem::replace(&mut self.token, token);
+        self.add_to_found(Some(list), share);
+        self.token = now;
     }
 
     /// Credits each listed name with `share` unless this token already did.

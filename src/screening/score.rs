@@ -370,17 +370,6 @@ fn fnv(s: &str) -> u64 {
     })
 }
 
-/// Exact answers to what a name's stats leave in doubt, asked by
-/// [`may_reach`] only for names the stats alone would let through.
-pub trait Doubt {
-    /// [`token_similarity`] of token `i` of the query's reading `reading`
-    /// (0 is the name itself) and token `j` of the candidate.
-    fn pair(&mut self, reading: usize, i: usize, j: usize) -> f64;
-    /// The similarity of the query reading's and the candidate's joined
-    /// strings (`k` as in [`Prepared::joined`]) when it is at least `floor`.
-    fn joined(&mut self, reading: usize, k: usize, floor: f64) -> Option<f64>;
-}
-
 /// Whether [`compare_prepared`] can give the two names `min_score` or
 /// more. Decided from the prepared stats first ([`reading_bound`], cheap);
 /// a name that passes is bounded again with the token pairs and joined
@@ -393,18 +382,15 @@ pub fn may_reach(
     c: &[TokenStats],
     cs: &Summary,
     min_score: f64,
-    doubt: &mut dyn Doubt,
+    doubt: &mut Doubt,
 ) -> bool {
     if cs.readings {
         return true;
     }
-    std::iter::once(pq)
-        .chain(&pq.readings)
-        .enumerate()
-        .any(|(r, p)| {
-            reading_bound(p, c, cs, min_score, None) >= min_score
-                && reading_bound(p, c, cs, min_score, Some((r, &mut *doubt))) >= min_score
-        })
+    pq.all().enumerate().any(|(r, p)| {
+        reading_bound(p, c, cs, min_score, None) >= min_score
+            && reading_bound(p, c, cs, min_score, Some((r, &mut *doubt))) >= min_score
+    })
 }
 
 /// At least the score [`compare_reading`] gives two names that are not
@@ -422,7 +408,7 @@ fn reading_bound(
     c: &[TokenStats],
     cs: &Summary,
     min_score: f64,
-    mut doubt: Option<(usize, &mut dyn Doubt)>,
+    mut doubt: Option<(usize, &mut Doubt)>,
 ) -> f64 {
     let qs = &pq.summary;
     if qs.korean && cs.korean {
@@ -483,21 +469,25 @@ fn reading_bound(
     bound.min(1.0) + 1e-9
 }
 
-/// The [`Doubt`] of one query against one candidate, answered by
-/// scoring. Token pairs are remembered in `memo` by query reading, query
-/// token and list token number, so a memo kept for the whole query scores
-/// each distinct list token once; the candidate is looked up only when a
-/// pair is not remembered or a joined string is asked for.
-pub struct ExactDoubt<'a, C: Fn() -> (&'a AnalyzedName, &'a Prepared)> {
+/// Exact answers to what a name's stats leave in doubt, for one query
+/// against one candidate, asked by [`may_reach`] only for names the stats
+/// alone would let through. Token pairs are remembered in `memo` by query
+/// reading, query token and list token number, so a memo kept for the
+/// whole query scores each distinct list token once.
+pub struct Doubt<'a> {
     /// Each reading of the query (the name itself first), prepared.
     pub readings: &'a [(&'a AnalyzedName, &'a Prepared)],
-    pub candidate: C,
+    pub candidate: &'a AnalyzedName,
+    pub prepared: &'a Prepared,
     /// The candidate's token stats, as bounded.
     pub stats: &'a [TokenStats],
     pub memo: &'a mut FxHashMap<u64, f64>,
 }
 
-impl<'a, C: Fn() -> (&'a AnalyzedName, &'a Prepared)> Doubt for ExactDoubt<'a, C> {
+impl Doubt<'_> {
+    /// [`token_similarity`] of token `i` of the query's reading `reading`
+    /// (0 is the name itself) and token `j` of the candidate, 0 when they
+    /// do not match (the names are not both Korean).
     fn pair(&mut self, reading: usize, i: usize, j: usize) -> f64 {
         let sb = &self.stats[j];
         let key = (reading as u64) << 48 | (i as u64) << 32 | u64::from(sb.id);
@@ -506,34 +496,24 @@ impl<'a, C: Fn() -> (&'a AnalyzedName, &'a Prepared)> Doubt for ExactDoubt<'a, C
             return known;
         }
         let (query, pq) = self.readings[reading];
-        let similarity = pair_similarity(
-            &query.tokens[i],
-            &pq.tokens[i],
-            &(self.candidate)().0.tokens[j],
-            sb,
-        );
+        let b = &self.candidate.tokens[j];
+        let similarity = token_similarity(&query.tokens[i], &pq.tokens[i], b, sb, false)
+            .map_or(0.0, |(sim, _)| sim);
         if numbered {
             self.memo.insert(key, similarity);
         }
         similarity
     }
 
-    fn joined(&mut self, reading: usize, k: usize, floor: f64) -> Option<f64> {
-        joined_similarity(self.readings[reading].1, (self.candidate)().1, k, floor)
+    /// The similarity of the query reading's and the candidate's joined
+    /// strings (`k` as in [`Prepared::joined`]) when it is at least `floor`.
+    fn joined(&self, reading: usize, k: usize, floor: f64) -> Option<f64> {
+        let ((a, sa), (b, sb)) = (
+            &self.readings[reading].1.joined[k],
+            &self.prepared.joined[k],
+        );
+        similarity_at_least(a, *sa, b, *sb, floor)
     }
-}
-
-/// [`token_similarity`] of two tokens of names that are not both Korean,
-/// 0 when they do not match: the exact answer to [`Doubt::pair`].
-pub fn pair_similarity(a: &NameToken, sa: &TokenStats, b: &NameToken, sb: &TokenStats) -> f64 {
-    token_similarity(a, sa, b, sb, false).map_or(0.0, |(sim, _)| sim)
-}
-
-/// [`similarity_at_least`] of the two names' joined strings `k`: the exact
-/// answer to [`Doubt::joined`].
-pub fn joined_similarity(pq: &Prepared, pc: &Prepared, k: usize, floor: f64) -> Option<f64> {
-    let ((a, sa), (b, sb)) = (&pq.joined[k], &pc.joined[k]);
-    similarity_at_least(a, *sa, b, *sb, floor)
 }
 
 /// The most similarity [`token_similarity`] can give two tokens of names
@@ -696,15 +676,9 @@ pub fn compare_prepared(
     if script_cap.is_some_and(|cap| cap < min_score) {
         return None;
     }
-    let queries = query
-        .all_readings()
-        .zip(std::iter::once(pq).chain(&pq.readings));
     let mut best: Option<NameScore> = None;
-    for (q, pq) in queries {
-        let candidates = candidate
-            .all_readings()
-            .zip(std::iter::once(pc).chain(&pc.readings));
-        for (c, pc) in candidates {
+    for (q, pq) in query.all_readings().zip(pq.all()) {
+        for (c, pc) in candidate.all_readings().zip(pc.all()) {
             if !q.comparable(c) {
                 continue;
             }
@@ -1178,9 +1152,10 @@ mod tests {
                     let readings: Vec<(&AnalyzedName, &Prepared)> =
                         qa.all_readings().zip(pa.all()).collect();
                     let mut memo = FxHashMap::default();
-                    let mut doubt = ExactDoubt {
+                    let mut doubt = Doubt {
                         readings: &readings,
-                        candidate: || (&qb, &pb),
+                        candidate: &qb,
+                        prepared: &pb,
                         stats: pb.tokens(),
                         memo: &mut memo,
                     };
