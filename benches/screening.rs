@@ -207,7 +207,7 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
     let subjects = queries(lists);
     let thresholds = Thresholds::default();
     let mut times = Vec::with_capacity(subjects.len() * 2);
-    let mut slowest: Vec<(Duration, &str)> = Vec::new();
+    let mut slowest: Vec<(Duration, &str, usize)> = Vec::new();
     let mut hits = 0;
     for pass in 0..3 {
         for subject in &subjects {
@@ -216,7 +216,7 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
             let elapsed = t.elapsed();
             if pass > 0 {
                 times.push(elapsed);
-                slowest.push((elapsed, &subject.names[0]));
+                slowest.push((elapsed, &subject.names[0], found.len()));
                 hits += usize::from(!found.is_empty());
             }
         }
@@ -250,9 +250,9 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
     let mut shown = std::collections::HashSet::new();
     let tail: Vec<String> = slowest
         .iter()
-        .filter(|(_, name)| shown.insert(*name))
-        .take(5)
-        .map(|(d, name)| format!("{name} ({} µs)", d.as_micros()))
+        .filter(|(_, name, _)| shown.insert(*name))
+        .take(10)
+        .map(|(d, name, hits)| format!("{name} ({} µs, {hits} hits)", d.as_micros()))
         .collect();
     println!("  slowest: {}", tail.join(", "));
     (index, subjects)

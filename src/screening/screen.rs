@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::index::{normalize_identifier, NameIndex};
+use super::index::{normalize_identifier, Candidate, NameIndex};
 use super::lists::{BirthDate, EntryKind, IdentifierKind, ListEntry};
 use super::names::AnalyzedName;
 
@@ -237,90 +237,68 @@ pub fn screen(
                 continue;
             }
             let name_score = candidate.score.score;
-            let alignment = candidate
-                .score
-                .matches
-                .iter()
-                .map(|m| {
-                    format!(
-                        "{}={} ({:?}, {:.2})",
-                        m.query, m.candidate, m.kind, m.similarity
-                    )
-                    .to_lowercase()
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
-            let mut detail = format!(
-                "\"{query_name}\" ~ \"{}\": {alignment}",
-                candidate.name.name
-            );
-            if !candidate.score.unmatched_query.is_empty() {
-                detail.push_str(&format!(
-                    "; unmatched in query: {}",
-                    candidate.score.unmatched_query.join(" ")
-                ));
-            }
-            if !candidate.score.unmatched_candidate.is_empty() {
-                detail.push_str(&format!(
-                    "; unmatched in list name: {}",
-                    candidate.score.unmatched_candidate.join(" ")
-                ));
-            }
-            if let Some(script) = &candidate.score.script {
-                detail.push_str(&format!("; {script}"));
-            }
-            let mut features = vec![Feature {
-                feature: "name",
-                score: Some(round(name_score)),
-                effect: None,
-                detail,
-            }];
+            // The effects first: most names retrieved above the floor end
+            // below the review threshold or under a better alias of their
+            // entry, and need no explanation written.
+            let mut effects = Vec::new();
             if candidate.name.weak {
-                features.push(feature(
+                effects.push(feature(
                     "weak_alias",
                     -0.08,
                     "the list itself calls this alias low quality".into(),
                 ));
             }
             if !kind_matches(subject.kind, entry.kind) {
-                features.push(feature(
+                effects.push(feature(
                     "kind",
                     -0.3,
                     format!("the list entry is a {}", entry.kind.as_str()),
                 ));
             }
             if let Some(dob) = subject.date_of_birth {
-                features.extend(birth_date_feature(dob, &entry.birth_dates));
+                effects.extend(birth_date_feature(dob, &entry.birth_dates));
             }
-            features.extend(nationality_feature(&subject.nationalities, entry));
-            let effects: f64 = features.iter().filter_map(|f| f.effect).sum();
-            let score = (name_score + effects).clamp(0.0, 1.0);
+            effects.extend(nationality_feature(&subject.nationalities, entry));
+            let total: f64 = effects.iter().filter_map(|f| f.effect).sum();
+            let score = (name_score + total).clamp(0.0, 1.0);
             if score < thresholds.review {
                 continue;
             }
-            let hit = Hit {
-                list: entry.list.clone(),
-                entry_id: entry.entry_id.clone(),
-                kind: entry.kind,
-                name: entry.name.clone(),
-                matched_name: candidate.name.name.clone(),
-                query_name: query_name.clone(),
-                score: round(score),
-                band: if score >= thresholds.strong {
-                    Band::Strong
-                } else {
-                    Band::Review
-                },
-                programs: entry.programs.clone(),
-                identifier_match: false,
-                features,
-            };
-            let slot = best
-                .entry(candidate.name.entry)
-                .or_insert_with(|| hit.clone());
-            if hit.score > slot.score {
-                *slot = hit;
+            let score_rounded = round(score);
+            if best
+                .get(&candidate.name.entry)
+                .is_some_and(|held| held.score >= score_rounded)
+            {
+                continue;
             }
+            let mut features = Vec::with_capacity(effects.len() + 1);
+            features.push(Feature {
+                feature: "name",
+                score: Some(round(name_score)),
+                effect: None,
+                detail: name_detail(query_name, &candidate),
+            });
+            features.extend(effects);
+            best.insert(
+                candidate.name.entry,
+                Hit {
+                    list: entry.list.clone(),
+                    entry_id: entry.entry_id.clone(),
+                    kind: entry.kind,
+                    name: entry.name.clone(),
+                    matched_name: candidate.name.name.clone(),
+                    query_name: query_name.clone(),
+                    score: score_rounded,
+                    band: if score >= thresholds.strong {
+                        Band::Strong
+                    } else {
+                        Band::Review
+                    },
+                    programs: entry.programs.clone(),
+                    identifier_match: false,
+                    features,
+                },
+            );
         }
     }
     add_identifier_hits(index, subject, &wanted, &mut best);
@@ -331,6 +309,44 @@ pub fn screen(
             .then_with(|| a.entry_id.cmp(&b.entry_id))
     });
     hits
+}
+
+/// The name feature's explanation: which list name matched, token by
+/// token, and what was left unmatched on either side.
+fn name_detail(query_name: &str, candidate: &Candidate<'_>) -> String {
+    let alignment = candidate
+        .score
+        .matches
+        .iter()
+        .map(|m| {
+            format!(
+                "{}={} ({:?}, {:.2})",
+                m.query, m.candidate, m.kind, m.similarity
+            )
+            .to_lowercase()
+        })
+        .collect::<Vec<_>>()
+        .join("; ");
+    let mut detail = format!(
+        "\"{query_name}\" ~ \"{}\": {alignment}",
+        candidate.name.name
+    );
+    if !candidate.score.unmatched_query.is_empty() {
+        detail.push_str(&format!(
+            "; unmatched in query: {}",
+            candidate.score.unmatched_query.join(" ")
+        ));
+    }
+    if !candidate.score.unmatched_candidate.is_empty() {
+        detail.push_str(&format!(
+            "; unmatched in list name: {}",
+            candidate.score.unmatched_candidate.join(" ")
+        ));
+    }
+    if let Some(script) = &candidate.score.script {
+        detail.push_str(&format!("; {script}"));
+    }
+    detail
 }
 
 /// Identifiers and wallets are exact facts: a listed one is a strong hit

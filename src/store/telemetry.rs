@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use sqlx::any::AnyRow;
-use sqlx::{Any, Row, Transaction};
+use sqlx::{Any, AnyConnection, Row, Transaction};
 use uuid::Uuid;
 
 use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult, StoreTx};
@@ -220,7 +220,8 @@ impl Store {
         candidate_id: Uuid,
         ip_window_micros: i64,
     ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
-        linked_candidates(&self.pool, tenant_id, candidate_id, ip_window_micros).await
+        let mut conn = self.pool.acquire().await?;
+        linked_candidates(&mut conn, tenant_id, candidate_id, ip_window_micros).await
     }
 
     /// The tenant's settings document (`{}` until one is saved).
@@ -298,45 +299,104 @@ pub(super) fn key_lock_ids(tenant_id: Uuid, keys: &[IdentityKey]) -> Vec<i64> {
         .collect()
 }
 
-async fn linked_candidates<'e, E>(
-    executor: E,
+/// Statements on one table each, so each has one obvious index whatever
+/// the statistics. As one self-join with the candidates, PostgreSQL
+/// without statistics (a table never analysed, as with autovacuum off)
+/// took the tenant's candidates for a handful and drove the join from
+/// them: every create read every candidate of its tenant, and
+/// create-and-assess slowed as the table grew. Here the candidate's own
+/// keys come by its index, the others' by a probe per key, and their
+/// candidates, when there are any, by primary key.
+async fn linked_candidates(
+    conn: &mut AnyConnection,
     tenant_id: Uuid,
     candidate_id: Uuid,
     ip_window_micros: i64,
-) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>>
-where
-    E: sqlx::Executor<'e, Database = Any>,
-{
-    let rows = sqlx::query(
-        "SELECT mine.kind AS kind, mine.seen_at AS my_seen, theirs.seen_at AS their_seen, \
-                c.id AS other_id, c.external_id AS other_external_id \
-         FROM identity_keys mine \
-         JOIN identity_keys theirs \
-           ON theirs.tenant_id = mine.tenant_id AND theirs.kind = mine.kind \
-          AND theirs.digest = mine.digest AND theirs.candidate_id <> mine.candidate_id \
-         JOIN candidates c \
-           ON c.tenant_id = theirs.tenant_id AND c.id = theirs.candidate_id \
-          AND c.erased_at IS NULL \
-         WHERE mine.tenant_id = $1 AND mine.candidate_id = $2",
+) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
+    let tenant = tenant_id.to_string();
+    let candidate = candidate_id.to_string();
+    let mine: Vec<(String, String, i64)> = sqlx::query(
+        "SELECT kind, digest, seen_at FROM identity_keys WHERE tenant_id = $1 AND candidate_id = $2",
     )
-    .bind(tenant_id.to_string())
-    .bind(candidate_id.to_string())
-    .fetch_all(executor)
-    .await?;
-    let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
-    for row in &rows {
+    .bind(&tenant)
+    .bind(&candidate)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| Ok((row.try_get("kind")?, row.try_get("digest")?, row.try_get("seen_at")?)))
+    .collect::<StoreResult<_>>()?;
+    if mine.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    // A key seen more than once (an IP in several reports) is probed once.
+    let mut probes: Vec<(&str, &str)> = mine
+        .iter()
+        .map(|(k, d, _)| (k.as_str(), d.as_str()))
+        .collect();
+    probes.sort_unstable();
+    probes.dedup();
+    let sql = (0..probes.len())
+        .map(|i| {
+            format!(
+                "SELECT kind, digest, seen_at, candidate_id FROM identity_keys \
+                 WHERE tenant_id = $1 AND kind = ${} AND digest = ${} AND candidate_id <> $2",
+                2 * i + 3,
+                2 * i + 4
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let mut query = sqlx::query(&sql).bind(&tenant).bind(&candidate);
+    for (kind, digest) in probes {
+        query = query.bind(kind).bind(digest);
+    }
+    // (kind, other candidate) for each sharing that counts.
+    let mut shared: Vec<(LinkKind, String)> = Vec::new();
+    for row in query.fetch_all(&mut *conn).await? {
         let kind: String = row.try_get("kind")?;
-        let Some(kind) = LinkKind::parse(&kind) else {
+        let digest: String = row.try_get("digest")?;
+        let Some(link) = LinkKind::parse(&kind) else {
             return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
         };
-        let (mine, theirs): (i64, i64) = (row.try_get("my_seen")?, row.try_get("their_seen")?);
-        if kind == LinkKind::Ip && (mine - theirs).abs() > ip_window_micros {
+        let theirs: i64 = row.try_get("seen_at")?;
+        // An IP links only when some sighting of it here is near theirs.
+        let near = mine.iter().any(|(k, d, seen)| {
+            *k == kind && *d == digest && (seen - theirs).abs() <= ip_window_micros
+        });
+        if link == LinkKind::Ip && !near {
             continue;
         }
-        links.entry(kind).or_default().push(LinkedCandidate {
-            candidate_id: parse_uuid(row.try_get("other_id")?)?,
-            external_id: row.try_get("other_external_id")?,
-        });
+        shared.push((link, row.try_get("candidate_id")?));
+    }
+    let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
+    if shared.is_empty() {
+        return Ok(links);
+    }
+    let mut others: Vec<&str> = shared.iter().map(|(_, id)| id.as_str()).collect();
+    others.sort_unstable();
+    others.dedup();
+    let placeholders: Vec<String> = (0..others.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT id, external_id FROM candidates \
+         WHERE tenant_id = $1 AND erased_at IS NULL AND id IN ({})",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(&tenant);
+    for id in &others {
+        query = query.bind(*id);
+    }
+    // Erased candidates are not found, and link nothing.
+    let mut live: BTreeMap<String, String> = BTreeMap::new();
+    for row in query.fetch_all(&mut *conn).await? {
+        live.insert(row.try_get("id")?, row.try_get("external_id")?);
+    }
+    for (link, id) in shared {
+        if let Some(external_id) = live.get(&id) {
+            links.entry(link).or_default().push(LinkedCandidate {
+                candidate_id: parse_uuid(id)?,
+                external_id: external_id.clone(),
+            });
+        }
     }
     for others in links.values_mut() {
         others.sort();
