@@ -212,19 +212,34 @@ async fn together(state: &AppState, batch: &[CreateJob]) -> Result<Vec<Created>,
     Ok(results)
 }
 
+/// Writes the batch's creates in order, one tenant's after another's (the
+/// tenants' creates cannot see each other). Each tenant's identity-key
+/// locks are taken together, sorted, and the tenants come in one order, so
+/// two batches queue on shared keys instead of waiting on each other in a
+/// cycle.
 async fn write_all(
     state: &AppState,
     tx: &mut StoreTx,
     batch: &[CreateJob],
 ) -> Result<Vec<Created>, RunError> {
-    tx.lock_identity_keys(batch.iter().map(|job| (job.tenant, &job.data)))
-        .await?;
-    let mut results = Vec::with_capacity(batch.len());
-    for job in batch {
-        tx.set_tenant(job.tenant);
-        // Cloned: the job keeps its own in case the batch fails and it
-        // must run alone.
-        results.push(write_created(state, tx, &job.data, job.prepared.clone()).await?);
+    let mut tenants: Vec<Uuid> = batch.iter().map(|job| job.tenant).collect();
+    tenants.sort_unstable();
+    tenants.dedup();
+    let mut results: Vec<Option<Created>> = (0..batch.len()).map(|_| None).collect();
+    for tenant in tenants {
+        let theirs: Vec<usize> = (0..batch.len())
+            .filter(|&i| batch[i].tenant == tenant)
+            .collect();
+        tx.set_tenant(tenant);
+        // Cloned: a job keeps its own in case the batch fails and it must
+        // run alone.
+        let jobs = theirs
+            .iter()
+            .map(|&i| (&batch[i].data, batch[i].prepared.clone()))
+            .collect();
+        for (i, created) in theirs.iter().zip(write_created(state, tx, jobs).await?) {
+            results[*i] = Some(created);
+        }
     }
-    Ok(results)
+    Ok(results.into_iter().flatten().collect())
 }

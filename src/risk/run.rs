@@ -17,12 +17,12 @@ use super::policy::Decision;
 use super::tenant::{TenantContext, TenantError};
 use crate::app::AppState;
 use crate::domain::CandidateData;
-use crate::indicators::linkage::reuse_signals;
+use crate::indicators::linkage::{candidate_keys, reuse_signals, IdentityKey};
 use crate::indicators::Signal;
 use crate::screening::screen::Hit;
 use crate::store::outbox::{Channel, NewOutboxItem};
 use crate::store::{
-    AssessmentRecord, CandidateRecord, CaseChange, CreateOutcome, StoreError, StoreTx,
+    AssessmentRecord, CandidateRecord, CaseChange, CaseRecord, CreateOutcome, StoreError, StoreTx,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -194,7 +194,10 @@ pub(super) async fn create_alone(
     prepared: Option<Prepared>,
 ) -> Result<Created, RunError> {
     let mut tx = state.store.begin(tenant).await?;
-    let created = write_created(state, &mut tx, data, prepared).await?;
+    let created = write_created(state, &mut tx, vec![(data, prepared)])
+        .await?
+        .pop()
+        .ok_or_else(|| RunError::Internal("a create without an outcome".into()))?;
     if let Created::Existing(_) = created {
         tx.rollback().await?;
         return Ok(created);
@@ -214,40 +217,76 @@ pub(super) async fn commit(state: &AppState, tx: StoreTx) -> Result<(), RunError
     Ok(())
 }
 
-/// Writes a new candidate, its keys and its first assessment into `tx`
-/// (acting for the tenant `tx` is set to), or finds the live candidate that
-/// already has its external id, in which case nothing is written. A
-/// candidate created earlier in the same transaction counts as existing.
+/// Writes new candidates with their keys and first assessments into `tx`
+/// (all for the tenant `tx` is set to), or finds the live candidate that
+/// already has a create's external id, in which case nothing is written
+/// for it. The outcome is as if the creates ran one after another: one
+/// sees the candidates created before it (an external id it repeats, a
+/// contact it shares), never those after it. Each kind of row is written
+/// in one statement for all the creates, so a batch shares round trips.
 pub(super) async fn write_created(
     state: &AppState,
     tx: &mut StoreTx,
-    data: &CandidateData,
-    prepared: Option<Prepared>,
-) -> Result<Created, RunError> {
-    let record = match tx.create_candidate(data).await? {
-        CreateOutcome::Created(record) => record,
-        CreateOutcome::Existing(existing) => return Ok(Created::Existing(existing)),
-    };
-    let assessment = match prepared {
-        Some(prepared) => {
-            let window = state.indicators.config().ip_link_window.as_micros() as i64;
-            let links = tx.linked_candidates(record.id, window).await?;
-            Some(
-                record_assessment(
-                    state,
-                    tx,
-                    prepared,
-                    record.id,
-                    data,
-                    Trigger::CandidateCreated,
-                    reuse_signals(&links),
-                )
-                .await?,
-            )
+    jobs: Vec<(&CandidateData, Option<Prepared>)>,
+) -> Result<Vec<Created>, RunError> {
+    let datas: Vec<&CandidateData> = jobs.iter().map(|(data, _)| *data).collect();
+    let outcomes = tx.create_candidates(&datas).await?;
+    let created: Vec<(usize, &CandidateRecord)> = outcomes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, outcome)| match outcome {
+            CreateOutcome::Created(record) => Some((i, record)),
+            CreateOutcome::Existing(_) => None,
+        })
+        .collect();
+    let mut assessments: Vec<Option<AssessmentRecord>> = vec![None; jobs.len()];
+    if let Some(&(_, first)) = created.first() {
+        let holders: Vec<(Uuid, Vec<IdentityKey>)> = created
+            .iter()
+            .map(|&(i, record)| (record.id, candidate_keys(datas[i])))
+            .collect();
+        let links = tx.links_of_created(&holders, first.created_at).await?;
+        let (mut records, mut cases, mut items) = (Vec::new(), Vec::new(), Vec::new());
+        for (&(i, record), links) in created.iter().zip(links) {
+            let Some(prepared) = jobs[i].1.clone() else {
+                continue;
+            };
+            let (assessment, tenant) = decide(
+                state,
+                prepared,
+                record.id,
+                datas[i],
+                Trigger::CandidateCreated,
+                reuse_signals(&links),
+            );
+            // A new candidate has no case yet.
+            let case = CaseRecord::opened_for(&assessment);
+            let change = case
+                .clone()
+                .map_or(CaseChange::Unchanged, CaseChange::Opened);
+            items.extend(announcements(
+                state,
+                &tenant,
+                datas[i],
+                &assessment,
+                &change,
+            ));
+            cases.extend(case);
+            assessments[i] = Some(assessment.clone());
+            records.push(assessment);
         }
-        None => None,
-    };
-    Ok(Created::New { record, assessment })
+        tx.insert_assessments(&records).await?;
+        tx.insert_cases(&cases).await?;
+        tx.enqueue(&items).await?;
+    }
+    Ok(outcomes
+        .into_iter()
+        .zip(assessments)
+        .map(|(outcome, assessment)| match outcome {
+            CreateOutcome::Created(record) => Created::New { record, assessment },
+            CreateOutcome::Existing(existing) => Created::Existing(existing),
+        })
+        .collect())
 }
 
 /// Weighs the signals and writes the assessment, the case it opens or
@@ -261,9 +300,26 @@ async fn record_assessment(
     trigger: Trigger,
     device_signals: Vec<Signal>,
 ) -> Result<AssessmentRecord, RunError> {
-    let tenant_ctx = prepared.tenant;
-    let settings = &tenant_ctx.settings;
-    let policy = &tenant_ctx.policy;
+    let (assessment, tenant) = decide(state, prepared, candidate_id, data, trigger, device_signals);
+    tx.insert_assessments(std::slice::from_ref(&assessment))
+        .await?;
+    let change = tx.open_or_update_case(&assessment).await?;
+    tx.enqueue(&announcements(state, &tenant, data, &assessment, &change))
+        .await?;
+    Ok(assessment)
+}
+
+/// Weighs the signals with the tenant's policy: the assessment to store
+/// (not stored yet), with the tenant it was weighed for.
+fn decide(
+    state: &AppState,
+    prepared: Prepared,
+    candidate_id: Uuid,
+    data: &CandidateData,
+    trigger: Trigger,
+    device_signals: Vec<Signal>,
+) -> (AssessmentRecord, Arc<TenantContext>) {
+    let policy = &prepared.tenant.policy;
     let indicators = state.indicators.current();
     let outcome = assess(Inputs {
         policy,
@@ -278,22 +334,32 @@ async fn record_assessment(
             "indicators": indicators.versions,
         }),
     });
+    let assessment = AssessmentRecord::new(
+        candidate_id,
+        trigger.as_str(),
+        i64::from(outcome.risk_score),
+        outcome.decision.as_str(),
+        outcome.complete,
+        outcome.body,
+    );
+    (assessment, prepared.tenant)
+}
 
-    let endpoints = &tenant_ctx.endpoints;
-    let record = tx
-        .insert_assessment(
-            candidate_id,
-            trigger.as_str(),
-            i64::from(outcome.risk_score),
-            outcome.decision.as_str(),
-            outcome.complete,
-            outcome.body,
-        )
-        .await?;
-    let case_change = tx
-        .open_or_update_case(&record, trigger == Trigger::CandidateCreated)
-        .await?;
+/// The outbox rows announcing an assessment and what it did to the case:
+/// a webhook event per subscribed endpoint, and the alert email when the
+/// decision reaches the tenant's alert level.
+fn announcements(
+    state: &AppState,
+    tenant: &TenantContext,
+    data: &CandidateData,
+    assessment: &AssessmentRecord,
+    case_change: &CaseChange,
+) -> Vec<NewOutboxItem> {
+    let settings = &tenant.settings;
+    let endpoints = &tenant.endpoints;
+    let candidate_id = assessment.candidate_id;
     let external_id = data.external_id().as_str();
+    let decision = Decision::parse(&assessment.decision).unwrap_or(Decision::Clear);
     // Payloads are built only for events an endpoint subscribes to: the
     // assessment's JSON is the largest thing built on this path, and most
     // tenants subscribe to a few events or none.
@@ -304,18 +370,18 @@ async fn record_assessment(
             "assessment.completed",
             json!({
                 "candidate": {"id": candidate_id, "external_id": external_id},
-                "assessment": assessment_json(&record),
+                "assessment": assessment_json(assessment),
             }),
         ));
     }
     let mut alert = false;
     let min_alert = Decision::parse(&settings.alert_min_decision).unwrap_or(Decision::Block);
-    match &case_change {
+    match case_change {
         CaseChange::Opened(case) => {
             if wanted("case.opened") {
                 events.push(("case.opened", json!({"case": case_json(case, external_id)})));
             }
-            alert = outcome.decision >= min_alert;
+            alert = decision >= min_alert;
         }
         CaseChange::Updated {
             case,
@@ -328,23 +394,23 @@ async fn record_assessment(
                 ));
             }
             let before = Decision::parse(previous_decision).unwrap_or(Decision::Clear);
-            alert = outcome.decision >= min_alert && outcome.decision > before;
+            alert = decision >= min_alert && decision > before;
         }
         CaseChange::Unchanged => {}
     }
+    let mut items = Vec::new();
     for (event_type, data_json) in events {
         let event_id = Uuid::now_v7();
         let payload = envelope(event_id, event_type, data_json);
         for endpoint in endpoints.iter().filter(|e| e.wants(event_type)) {
-            tx.enqueue(&NewOutboxItem {
+            items.push(NewOutboxItem {
                 candidate_id: Some(candidate_id),
                 event_id,
                 event_type: event_type.to_string(),
                 channel: Channel::Webhook,
                 endpoint_id: Some(endpoint.id),
                 payload: payload.clone(),
-            })
-            .await?;
+            });
         }
     }
     if alert && !settings.alert_emails.is_empty() {
@@ -355,18 +421,17 @@ async fn record_assessment(
                 full_name: data.full_name().as_str(),
                 console_base_url: &state.public_base_url,
             },
-            &record,
+            assessment,
         );
         let to: Vec<&str> = settings.alert_emails.iter().map(|e| e.as_str()).collect();
-        tx.enqueue(&NewOutboxItem {
+        items.push(NewOutboxItem {
             candidate_id: Some(candidate_id),
             event_id: Uuid::now_v7(),
             event_type: "alert.email".into(),
             channel: Channel::Email,
             endpoint_id: None,
             payload: json!({"to": to, "subject": subject, "text": text}),
-        })
-        .await?;
+        });
     }
-    Ok(record)
+    items
 }

@@ -34,6 +34,46 @@ pub struct CaseRecord {
     pub updated_at: i64,
 }
 
+impl AssessmentRecord {
+    /// A new assessment, not yet stored: it gets its id and time here.
+    pub fn new(
+        candidate_id: Uuid,
+        trigger: &str,
+        risk_score: i64,
+        decision: &str,
+        complete: bool,
+        body: serde_json::Value,
+    ) -> AssessmentRecord {
+        AssessmentRecord {
+            id: Uuid::now_v7(),
+            candidate_id,
+            trigger: trigger.to_string(),
+            risk_score,
+            decision: decision.to_string(),
+            complete,
+            body,
+            created_at: now_micros(),
+        }
+    }
+}
+
+impl CaseRecord {
+    /// The case a flagged assessment opens for a candidate without an open
+    /// one; `None` for a clear assessment.
+    pub fn opened_for(assessment: &AssessmentRecord) -> Option<CaseRecord> {
+        (assessment.decision != "clear").then(|| CaseRecord {
+            id: Uuid::now_v7(),
+            candidate_id: assessment.candidate_id,
+            status: "open".into(),
+            decision: assessment.decision.clone(),
+            risk_score: assessment.risk_score,
+            assessment_id: assessment.id,
+            opened_at: assessment.created_at,
+            updated_at: assessment.created_at,
+        })
+    }
+}
+
 /// What happened to the candidate's case.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CaseChange {
@@ -150,98 +190,114 @@ impl StoreTx {
         self.tenant_id = tenant_id;
     }
 
-    pub async fn insert_assessment(
-        &mut self,
-        candidate_id: Uuid,
-        trigger: &str,
-        risk_score: i64,
-        decision: &str,
-        complete: bool,
-        body: serde_json::Value,
-    ) -> StoreResult<AssessmentRecord> {
-        let id = Uuid::now_v7();
-        let now = now_micros();
-        sqlx::query(
+    /// Inserts the assessments (of this transaction's tenant) in one
+    /// statement.
+    pub async fn insert_assessments(&mut self, records: &[AssessmentRecord]) -> StoreResult<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<String> = (0..records.len())
+            .map(|i| {
+                let b = i * 8 + 1;
+                format!(
+                    "(${}, $1, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7,
+                    b + 8
+                )
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO assessments \
              (id, tenant_id, candidate_id, trigger_kind, risk_score, decision, complete, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(id.to_string())
-        .bind(self.tenant_id.to_string())
-        .bind(candidate_id.to_string())
-        .bind(trigger)
-        .bind(risk_score)
-        .bind(decision)
-        .bind(i64::from(complete))
-        .bind(body.to_string())
-        .bind(now)
-        .execute(&mut *self.tx)
-        .await?;
-        Ok(AssessmentRecord {
-            id,
-            candidate_id,
-            trigger: trigger.to_string(),
-            risk_score,
-            decision: decision.to_string(),
-            complete,
-            body,
-            created_at: now,
-        })
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(self.tenant_id.to_string());
+        for r in records {
+            query = query
+                .bind(r.id.to_string())
+                .bind(r.candidate_id.to_string())
+                .bind(r.trigger.as_str())
+                .bind(r.risk_score)
+                .bind(r.decision.as_str())
+                .bind(i64::from(r.complete))
+                .bind(r.body.to_string())
+                .bind(r.created_at);
+        }
+        query.execute(&mut *self.tx).await?;
+        Ok(())
+    }
+
+    /// Inserts newly opened cases (of this transaction's tenant) in one
+    /// statement.
+    pub async fn insert_cases(&mut self, cases: &[CaseRecord]) -> StoreResult<()> {
+        if cases.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<String> = (0..cases.len())
+            .map(|i| {
+                let b = i * 6 + 1;
+                format!(
+                    "(${}, $1, ${}, 'open', ${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 6
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO cases (id, tenant_id, candidate_id, status, decision, risk_score, \
+             assessment_id, opened_at, updated_at) VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(self.tenant_id.to_string());
+        for c in cases {
+            query = query
+                .bind(c.id.to_string())
+                .bind(c.candidate_id.to_string())
+                .bind(c.decision.as_str())
+                .bind(c.risk_score)
+                .bind(c.assessment_id.to_string())
+                .bind(c.opened_at);
+        }
+        query.execute(&mut *self.tx).await?;
+        Ok(())
     }
 
     /// Opens a case for a flagged assessment, or brings the open one up to
     /// date. A clear assessment leaves an open case alone: only an analyst
     /// closes it.
-    ///
-    /// `first` says the candidate was just created and cannot have a case,
-    /// which saves a query on the busiest path.
     pub async fn open_or_update_case(
         &mut self,
         assessment: &AssessmentRecord,
-        first: bool,
     ) -> StoreResult<CaseChange> {
-        let existing = if first {
-            None
-        } else {
-            sqlx::query(
-                "SELECT * FROM cases WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'open'",
-            )
-            .bind(self.tenant_id.to_string())
-            .bind(assessment.candidate_id.to_string())
-            .fetch_optional(&mut *self.tx)
-            .await?
-        };
+        let existing = sqlx::query(
+            "SELECT * FROM cases WHERE tenant_id = $1 AND candidate_id = $2 AND status = 'open'",
+        )
+        .bind(self.tenant_id.to_string())
+        .bind(assessment.candidate_id.to_string())
+        .fetch_optional(&mut *self.tx)
+        .await?;
         let existing = existing.as_ref().map(case_from_row).transpose()?;
         let now = now_micros();
         match existing {
-            None if assessment.decision == "clear" => Ok(CaseChange::Unchanged),
-            None => {
-                let case = CaseRecord {
-                    id: Uuid::now_v7(),
-                    candidate_id: assessment.candidate_id,
-                    status: "open".into(),
-                    decision: assessment.decision.clone(),
-                    risk_score: assessment.risk_score,
-                    assessment_id: assessment.id,
-                    opened_at: now,
-                    updated_at: now,
-                };
-                sqlx::query(
-                    "INSERT INTO cases (id, tenant_id, candidate_id, status, decision, risk_score, \
-                     assessment_id, opened_at, updated_at) \
-                     VALUES ($1, $2, $3, 'open', $4, $5, $6, $7, $7)",
-                )
-                .bind(case.id.to_string())
-                .bind(self.tenant_id.to_string())
-                .bind(case.candidate_id.to_string())
-                .bind(&case.decision)
-                .bind(case.risk_score)
-                .bind(case.assessment_id.to_string())
-                .bind(now)
-                .execute(&mut *self.tx)
-                .await?;
-                Ok(CaseChange::Opened(case))
-            }
+            None => match CaseRecord::opened_for(assessment) {
+                Some(case) => {
+                    self.insert_cases(std::slice::from_ref(&case)).await?;
+                    Ok(CaseChange::Opened(case))
+                }
+                None => Ok(CaseChange::Unchanged),
+            },
             Some(_) if assessment.decision == "clear" => Ok(CaseChange::Unchanged),
             Some(case)
                 if case.decision == assessment.decision

@@ -2,16 +2,19 @@
 //! drops it (and any replayable response that contains it) and leaves a
 //! tombstone with the ids and timestamps.
 
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
+
 use sqlx::any::AnyRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use super::telemetry::{key_lock_ids, write_keys, KeySource};
+use super::telemetry::{insert_keys, key_lock_id, write_keys, KeySource};
 use super::{
     is_unique_violation, now_micros, parse_uuid, Backend, Store, StoreError, StoreResult, StoreTx,
 };
 use crate::domain::CandidateData;
-use crate::indicators::linkage::candidate_keys;
+use crate::indicators::linkage::{candidate_keys, IdentityKey};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateRecord {
@@ -119,24 +122,147 @@ fn external_id_taken(err: sqlx::Error) -> StoreError {
 }
 
 impl StoreTx {
-    /// On PostgreSQL, takes at once (sorted) the identity-key locks of
-    /// every candidate about to be created in this transaction, each
-    /// `(tenant, data)`. `create_candidate` takes each candidate's own locks
-    /// again (a no-op once held), but one after another: two batches whose
-    /// candidates share keys in crossing order would then wait on each
-    /// other in a cycle until PostgreSQL's deadlock check (a second) broke
-    /// it. Taken in one sorted set, they queue instead. Nothing on SQLite.
-    pub async fn lock_identity_keys<'a>(
+    /// Creates the candidates (all of this transaction's tenant), in order,
+    /// each with its identity keys, unless a live one with its external id
+    /// exists (committed, or earlier in `items`): that one is then its
+    /// outcome, untouched. A few statements for all of them, whatever
+    /// their number, so a batch of creates shares its round trips. Part of
+    /// a larger transaction, so the first assessments commit with them.
+    pub async fn create_candidates(
         &mut self,
-        candidates: impl IntoIterator<Item = (Uuid, &'a CandidateData)>,
+        items: &[&CandidateData],
+    ) -> StoreResult<Vec<CreateOutcome>> {
+        if items.is_empty() {
+            return Ok(Vec::new());
+        }
+        let tenant_id = self.tenant_id;
+        let now = now_micros();
+        let keys: Vec<Vec<IdentityKey>> = items.iter().map(|d| candidate_keys(d)).collect();
+        self.lock_identity_keys(keys.iter().flatten()).await?;
+        // A repeated external id finds the first of its kind.
+        let mut first_of: HashMap<&str, usize> = HashMap::new();
+        let mut fresh: Vec<(usize, Uuid)> = Vec::new();
+        let mut repeat_of: Vec<Option<usize>> = vec![None; items.len()];
+        for (i, data) in items.iter().enumerate() {
+            match first_of.entry(data.external_id().as_str()) {
+                Entry::Occupied(first) => repeat_of[i] = Some(*first.get()),
+                Entry::Vacant(slot) => {
+                    slot.insert(i);
+                    fresh.push((i, Uuid::now_v7()));
+                }
+            }
+        }
+        let rows: Vec<String> = (0..fresh.len())
+            .map(|i| {
+                let b = i * 3;
+                format!(
+                    "(${}, $1, ${}, 'active', ${}, 1, $2, $2)",
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO candidates \
+             (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
+             VALUES {} \
+             ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING \
+             RETURNING id",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql).bind(tenant_id.to_string()).bind(now);
+        for &(i, id) in &fresh {
+            query = query
+                .bind(id.to_string())
+                .bind(items[i].external_id().as_str())
+                .bind(data_json(items[i]));
+        }
+        let inserted: HashSet<String> = query
+            .fetch_all(&mut *self.tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
+        let mut outcomes: Vec<Option<CreateOutcome>> = (0..items.len()).map(|_| None).collect();
+        let mut new_keys: Vec<(Uuid, &[IdentityKey])> = Vec::new();
+        for (i, id) in fresh {
+            let data = items[i];
+            outcomes[i] = Some(if inserted.contains(&id.to_string()) {
+                new_keys.push((id, &keys[i]));
+                CreateOutcome::Created(CandidateRecord {
+                    id,
+                    tenant_id,
+                    external_id: data.external_id().as_str().to_string(),
+                    data: Some(data.clone()),
+                    revision: 1,
+                    created_at: now,
+                    updated_at: now,
+                    erased_at: None,
+                })
+            } else {
+                CreateOutcome::Existing(self.live_with_external_id(data).await?)
+            });
+        }
+        insert_keys(
+            &mut self.tx,
+            tenant_id,
+            KeySource::Candidate,
+            now,
+            &new_keys,
+        )
+        .await?;
+        for (i, first) in repeat_of.iter().enumerate() {
+            if let Some(first) = *first {
+                let (CreateOutcome::Created(record) | CreateOutcome::Existing(record)) = outcomes
+                    [first]
+                    .as_ref()
+                    .expect("a first occurrence has its outcome");
+                outcomes[i] = Some(CreateOutcome::Existing(record.clone()));
+            }
+        }
+        Ok(outcomes.into_iter().flatten().collect())
+    }
+
+    /// The live candidate whose external id kept `data` from being created.
+    async fn live_with_external_id(
+        &mut self,
+        data: &CandidateData,
+    ) -> StoreResult<CandidateRecord> {
+        // The conflicting row is committed (PostgreSQL waited for it), so
+        // this statement sees it.
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM candidates \
+             WHERE tenant_id = $1 AND external_id = $2 AND erased_at IS NULL"
+        ))
+        .bind(self.tenant_id.to_string())
+        .bind(data.external_id().as_str())
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        row.as_ref()
+            .map(from_row)
+            .transpose()?
+            // Erased between our insert and this read: report it plainly.
+            .ok_or_else(|| StoreError::Conflict("candidate changed concurrently".into()))
+    }
+
+    /// On PostgreSQL, the transaction advisory locks of `keys` (of this
+    /// tenant), taken before they are written and held until commit. Two
+    /// transactions creating candidates with a shared key then go one
+    /// after the other, and the second sees the first's keys when it
+    /// looks for links: without the locks, under READ COMMITTED each could
+    /// miss the other's uncommitted keys. Taken in one statement, sorted,
+    /// so every transaction takes them in one order and none waits on
+    /// another in a cycle. Nothing on SQLite, whose writes already go one
+    /// transaction at a time.
+    async fn lock_identity_keys<'a>(
+        &mut self,
+        keys: impl Iterator<Item = &'a IdentityKey>,
     ) -> StoreResult<()> {
         if self.backend != Backend::Postgres {
             return Ok(());
         }
-        let mut ids: Vec<i64> = candidates
-            .into_iter()
-            .flat_map(|(tenant, data)| key_lock_ids(tenant, &candidate_keys(data)))
-            .collect();
+        let mut ids: Vec<i64> = keys.map(|k| key_lock_id(self.tenant_id, k)).collect();
         ids.sort_unstable();
         ids.dedup();
         if ids.is_empty() {
@@ -157,88 +283,6 @@ impl StoreTx {
         }
         query.execute(&mut *self.tx).await?;
         Ok(())
-    }
-
-    /// Creates the candidate with its identity keys unless a live one with
-    /// its external id exists, in which case that one is returned untouched
-    /// (and the caller should roll back). Part of a larger transaction, so
-    /// the candidate's first assessment commits with it.
-    pub async fn create_candidate(&mut self, data: &CandidateData) -> StoreResult<CreateOutcome> {
-        let tenant_id = self.tenant_id;
-        let now = now_micros();
-        let id = Uuid::now_v7();
-        let keys = candidate_keys(data);
-        let locks = self.identity_key_locks(&keys);
-        // The key locks (PostgreSQL, see `identity_key_locks`) are taken by
-        // this same statement, saving a round trip on the busiest write.
-        let sql = if locks.is_empty() {
-            "INSERT INTO candidates \
-             (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
-             VALUES ($1, $2, $3, 'active', $4, 1, $5, $5) \
-             ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING"
-                .to_string()
-        } else {
-            let calls: Vec<String> = (0..locks.len())
-                .map(|i| format!("pg_advisory_xact_lock(${})", i + 6))
-                .collect();
-            format!(
-                "INSERT INTO candidates \
-                 (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
-                 SELECT $1, $2, $3, 'active', $4, 1, $5, $5 FROM (SELECT {}) AS locks \
-                 ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING",
-                calls.join(", ")
-            )
-        };
-        let mut query = sqlx::query(&sql)
-            .bind(id.to_string())
-            .bind(tenant_id.to_string())
-            .bind(data.external_id().as_str())
-            .bind(data_json(data))
-            .bind(now);
-        for lock in locks {
-            query = query.bind(lock);
-        }
-        let inserted = query.execute(&mut *self.tx).await?;
-        if inserted.rows_affected() == 0 {
-            // The conflicting row is committed (PostgreSQL waited for it),
-            // so this statement sees it.
-            let row = sqlx::query(&format!(
-                "SELECT {COLUMNS} FROM candidates \
-                 WHERE tenant_id = $1 AND external_id = $2 AND erased_at IS NULL"
-            ))
-            .bind(tenant_id.to_string())
-            .bind(data.external_id().as_str())
-            .fetch_optional(&mut *self.tx)
-            .await?;
-            let existing = row
-                .as_ref()
-                .map(from_row)
-                .transpose()?
-                // Erased between our insert and this read: report it plainly.
-                .ok_or_else(|| StoreError::Conflict("candidate changed concurrently".into()))?;
-            return Ok(CreateOutcome::Existing(existing));
-        }
-        // A new id has no keys yet: nothing to replace.
-        write_keys(
-            &mut self.tx,
-            tenant_id,
-            id,
-            KeySource::Candidate,
-            &keys,
-            now,
-            false,
-        )
-        .await?;
-        Ok(CreateOutcome::Created(CandidateRecord {
-            id,
-            tenant_id,
-            external_id: data.external_id().as_str().to_string(),
-            data: Some(data.clone()),
-            revision: 1,
-            created_at: now,
-            updated_at: now,
-            erased_at: None,
-        }))
     }
 }
 

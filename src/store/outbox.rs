@@ -120,27 +120,48 @@ const ITEM_COLUMNS: &str = "id, tenant_id, event_id, event_type, channel, endpoi
      status, attempts, next_attempt_at, last_error, created_at, delivered_at";
 
 impl StoreTx {
-    pub async fn enqueue(&mut self, item: &NewOutboxItem) -> StoreResult<Uuid> {
-        let id = Uuid::now_v7();
-        let now = now_micros();
-        sqlx::query(
+    /// Queues the items (of this transaction's tenant) in one statement.
+    pub async fn enqueue(&mut self, items: &[NewOutboxItem]) -> StoreResult<()> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<String> = (0..items.len())
+            .map(|i| {
+                let b = i * 7 + 2;
+                format!(
+                    "(${}, $1, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, $2, 0, $2)",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5,
+                    b + 6,
+                    b + 7
+                )
+            })
+            .collect();
+        let sql = format!(
             "INSERT INTO outbox (id, tenant_id, candidate_id, event_id, event_type, channel, \
              endpoint_id, payload, status, attempts, next_attempt_at, locked_until, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, 0, $9)",
-        )
-        .bind(id.to_string())
-        .bind(self.tenant_id.to_string())
-        .bind(item.candidate_id.map(|c| c.to_string()))
-        .bind(item.event_id.to_string())
-        .bind(&item.event_type)
-        .bind(item.channel.as_str())
-        .bind(item.endpoint_id.map(|e| e.to_string()))
-        .bind(item.payload.to_string())
-        .bind(now)
-        .execute(&mut *self.tx)
-        .await?;
-        self.enqueued += 1;
-        Ok(id)
+             VALUES {}",
+            rows.join(", ")
+        );
+        let mut query = sqlx::query(&sql)
+            .bind(self.tenant_id.to_string())
+            .bind(now_micros());
+        for item in items {
+            query = query
+                .bind(Uuid::now_v7().to_string())
+                .bind(item.candidate_id.map(|c| c.to_string()))
+                .bind(item.event_id.to_string())
+                .bind(&item.event_type)
+                .bind(item.channel.as_str())
+                .bind(item.endpoint_id.map(|e| e.to_string()))
+                .bind(item.payload.to_string());
+        }
+        query.execute(&mut *self.tx).await?;
+        self.enqueued += items.len();
+        Ok(())
     }
 
     /// Whether this transaction added outbox items, i.e. whether the

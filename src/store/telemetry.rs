@@ -2,13 +2,13 @@
 //! and the keys it yields are written in one transaction; erasing a
 //! candidate removes both (see `candidates.rs`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult, StoreTx};
+use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult, StoreTx};
 use crate::indicators::linkage::{IdentityKey, LinkKind, LinkedCandidate};
 
 /// Where an identity key came from: candidate keys are replaced on every
@@ -92,38 +92,43 @@ pub(super) async fn write_keys(
         .execute(&mut **tx)
         .await?;
     }
-    if keys.is_empty() {
+    insert_keys(tx, tenant_id, source, seen_at, &[(candidate_id, keys)]).await
+}
+
+/// Inserts each candidate's `keys`, all seen at `seen_at`, in one
+/// multi-row statement: under load every statement on the writer counts.
+pub(super) async fn insert_keys(
+    tx: &mut Transaction<'_, Any>,
+    tenant_id: Uuid,
+    source: KeySource,
+    seen_at: i64,
+    keys: &[(Uuid, &[IdentityKey])],
+) -> StoreResult<()> {
+    let count: usize = keys.iter().map(|(_, k)| k.len()).sum();
+    if count == 0 {
         return Ok(());
     }
-    // One multi-row INSERT: under load every statement on the single
-    // SQLite writer counts.
-    let rows: Vec<String> = (0..keys.len())
+    let rows: Vec<String> = (0..count)
         .map(|i| {
-            let b = i * 6;
-            format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5,
-                b + 6
-            )
+            let b = i * 3;
+            format!("($1, ${}, ${}, ${}, $2, $3)", b + 4, b + 5, b + 6)
         })
         .collect();
     let sql = format!(
         "INSERT INTO identity_keys (tenant_id, kind, digest, candidate_id, source, seen_at) VALUES {}",
         rows.join(", ")
     );
-    let mut query = sqlx::query(&sql);
-    for key in keys {
-        query = query
-            .bind(tenant_id.to_string())
-            .bind(key.kind.as_str())
-            .bind(&key.digest)
-            .bind(candidate_id.to_string())
-            .bind(source.as_str())
-            .bind(seen_at);
+    let mut query = sqlx::query(&sql)
+        .bind(tenant_id.to_string())
+        .bind(source.as_str())
+        .bind(seen_at);
+    for (candidate_id, keys) in keys {
+        for key in *keys {
+            query = query
+                .bind(key.kind.as_str())
+                .bind(&key.digest)
+                .bind(candidate_id.to_string());
+        }
     }
     query.execute(&mut **tx).await?;
     Ok(())
@@ -255,126 +260,154 @@ impl Store {
 }
 
 impl StoreTx {
-    /// [`Store::linked_candidates`] inside this transaction: it sees the
-    /// keys this transaction wrote.
-    pub async fn linked_candidates(
+    /// The links of candidates just created in this transaction, each
+    /// with the keys it was created with (seen at `seen_at`), in the order
+    /// created: each sees the candidates created before it, here or
+    /// committed, and not those after it, as if created one by one.
+    pub async fn links_of_created(
         &mut self,
-        candidate_id: Uuid,
-        ip_window_micros: i64,
-    ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
+        created: &[(Uuid, Vec<IdentityKey>)],
+        seen_at: i64,
+    ) -> StoreResult<Vec<BTreeMap<LinkKind, Vec<LinkedCandidate>>>> {
+        let holders: Vec<KeyHolder> = created
+            .iter()
+            .map(|(id, keys)| KeyHolder {
+                candidate: id.to_string(),
+                keys: keys
+                    .iter()
+                    .map(|k| (k.kind.as_str().to_string(), k.digest.clone(), seen_at))
+                    .collect(),
+            })
+            .collect();
         let tenant_id = self.tenant_id;
-        linked_candidates(&mut *self.tx, tenant_id, candidate_id, ip_window_micros).await
-    }
-
-    /// On PostgreSQL, the ids of the transaction advisory locks to take on
-    /// `keys` (of this tenant) before they are written, held until commit.
-    /// Two candidates created at once with a shared key then go one after
-    /// the other, and the second sees the first's keys when it looks for
-    /// links: without the locks, under READ COMMITTED each could miss the
-    /// other's uncommitted keys. Sorted, so every transaction takes them in
-    /// one order and no two can wait on each other in a cycle. Empty on
-    /// SQLite, whose writes already go one transaction at a time.
-    pub(super) fn identity_key_locks(&self, keys: &[IdentityKey]) -> Vec<i64> {
-        if self.backend != Backend::Postgres {
-            return Vec::new();
-        }
-        let mut ids = key_lock_ids(self.tenant_id, keys);
-        ids.sort_unstable();
-        ids.dedup();
-        ids
+        // No IP keys on a new candidate: the window never applies.
+        links_of(&mut *self.tx, tenant_id, &holders, 0).await
     }
 }
 
-/// The advisory lock ids of a tenant's `keys` (unsorted, with repeats).
-pub(super) fn key_lock_ids(tenant_id: Uuid, keys: &[IdentityKey]) -> Vec<i64> {
+/// The advisory lock id of a tenant's key.
+pub(super) fn key_lock_id(tenant_id: Uuid, key: &IdentityKey) -> i64 {
     let tenant_bits = tenant_id.as_u64_pair().0;
-    keys.iter()
-        .map(|k| {
-            // The digest is already a SHA-256: its first 64 bits are as
-            // good a lock id as any. A collision, with another key or
-            // the list-refresh lock (`store/lists.rs`), only costs a wait.
-            let bits = u64::from_str_radix(k.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
-            (bits ^ tenant_bits) as i64
-        })
-        .collect()
+    // The digest is already a SHA-256: its first 64 bits are as good a
+    // lock id as any. A collision, with another key or the list-refresh
+    // lock (`store/lists.rs`), only costs a wait.
+    let bits = u64::from_str_radix(key.digest.get(..16).unwrap_or("0"), 16).unwrap_or(0);
+    (bits ^ tenant_bits) as i64
 }
 
-/// Statements on one table each, so each has one obvious index whatever
-/// the statistics. As one self-join with the candidates, PostgreSQL
-/// without statistics (a table never analysed, as with autovacuum off)
-/// took the tenant's candidates for a handful and drove the join from
-/// them: every create read every candidate of its tenant, and
-/// create-and-assess slowed as the table grew. Here the candidate's own
-/// keys come by its index, the others' by a probe per key, and their
-/// candidates, when there are any, by primary key.
+/// A candidate whose links are looked for, with its keys: (kind, digest,
+/// when seen).
+struct KeyHolder {
+    candidate: String,
+    keys: Vec<(String, String, i64)>,
+}
+
 async fn linked_candidates(
     conn: &mut AnyConnection,
     tenant_id: Uuid,
     candidate_id: Uuid,
     ip_window_micros: i64,
 ) -> StoreResult<BTreeMap<LinkKind, Vec<LinkedCandidate>>> {
-    let tenant = tenant_id.to_string();
-    let candidate = candidate_id.to_string();
-    let mine: Vec<(String, String, i64)> = sqlx::query(
+    let keys: Vec<(String, String, i64)> = sqlx::query(
         "SELECT kind, digest, seen_at FROM identity_keys WHERE tenant_id = $1 AND candidate_id = $2",
     )
-    .bind(&tenant)
-    .bind(&candidate)
+    .bind(tenant_id.to_string())
+    .bind(candidate_id.to_string())
     .fetch_all(&mut *conn)
     .await?
     .iter()
     .map(|row| Ok((row.try_get("kind")?, row.try_get("digest")?, row.try_get("seen_at")?)))
     .collect::<StoreResult<_>>()?;
-    if mine.is_empty() {
-        return Ok(BTreeMap::new());
-    }
-    // A key seen more than once (an IP in several reports) is probed once.
-    let mut probes: Vec<(&str, &str)> = mine
+    let holder = KeyHolder {
+        candidate: candidate_id.to_string(),
+        keys,
+    };
+    let mut links = links_of(conn, tenant_id, &[holder], ip_window_micros).await?;
+    Ok(links.pop().unwrap_or_default())
+}
+
+/// For each holder, the live candidates sharing a key with it, apart from
+/// the holders after it. IP keys only link when both were seen within
+/// `ip_window_micros`.
+///
+/// Statements on one table each, so each has one obvious index whatever
+/// the statistics. As one self-join with the candidates, PostgreSQL
+/// without statistics (a table never analysed, as with autovacuum off)
+/// took the tenant's candidates for a handful and drove the join from
+/// them: every create read every candidate of its tenant, and
+/// create-and-assess slowed as the table grew. Here the keys are probed
+/// one by one, and the candidates behind them, when there are any, fetched
+/// by primary key.
+async fn links_of(
+    conn: &mut AnyConnection,
+    tenant_id: Uuid,
+    holders: &[KeyHolder],
+    ip_window_micros: i64,
+) -> StoreResult<Vec<BTreeMap<LinkKind, Vec<LinkedCandidate>>>> {
+    let mut links: Vec<BTreeMap<LinkKind, Vec<LinkedCandidate>>> =
+        holders.iter().map(|_| BTreeMap::new()).collect();
+    // A key held more than once (an IP in several reports, a phone shared
+    // within a batch) is probed once.
+    let mut probes: Vec<(&str, &str)> = holders
         .iter()
-        .map(|(k, d, _)| (k.as_str(), d.as_str()))
+        .flat_map(|h| h.keys.iter().map(|(k, d, _)| (k.as_str(), d.as_str())))
         .collect();
     probes.sort_unstable();
     probes.dedup();
+    if probes.is_empty() {
+        return Ok(links);
+    }
+    let tenant = tenant_id.to_string();
     let sql = (0..probes.len())
         .map(|i| {
             format!(
                 "SELECT kind, digest, seen_at, candidate_id FROM identity_keys \
-                 WHERE tenant_id = $1 AND kind = ${} AND digest = ${} AND candidate_id <> $2",
-                2 * i + 3,
-                2 * i + 4
+                 WHERE tenant_id = $1 AND kind = ${} AND digest = ${}",
+                2 * i + 2,
+                2 * i + 3
             )
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let mut query = sqlx::query(&sql).bind(&tenant).bind(&candidate);
+    let mut query = sqlx::query(&sql).bind(&tenant);
     for (kind, digest) in probes {
         query = query.bind(kind).bind(digest);
     }
-    // (kind, other candidate) for each sharing that counts.
-    let mut shared: Vec<(LinkKind, String)> = Vec::new();
+    let mut holders_of: HashMap<(String, String), Vec<(String, i64)>> = HashMap::new();
     for row in query.fetch_all(&mut *conn).await? {
-        let kind: String = row.try_get("kind")?;
-        let digest: String = row.try_get("digest")?;
-        let Some(link) = LinkKind::parse(&kind) else {
-            return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
-        };
-        let theirs: i64 = row.try_get("seen_at")?;
-        // An IP links only when some sighting of it here is near theirs.
-        let near = mine.iter().any(|(k, d, seen)| {
-            *k == kind && *d == digest && (seen - theirs).abs() <= ip_window_micros
-        });
-        if link == LinkKind::Ip && !near {
-            continue;
+        holders_of
+            .entry((row.try_get("kind")?, row.try_get("digest")?))
+            .or_default()
+            .push((row.try_get("candidate_id")?, row.try_get("seen_at")?));
+    }
+    // Per holder, (kind, other candidate) for each sharing that counts.
+    let mut shared: Vec<Vec<(LinkKind, &str)>> = Vec::with_capacity(holders.len());
+    for (i, holder) in holders.iter().enumerate() {
+        let later = |id: &str| holders[i + 1..].iter().any(|h| h.candidate == id);
+        let mut mine = Vec::new();
+        for (kind, digest, seen) in &holder.keys {
+            let Some(link) = LinkKind::parse(kind) else {
+                return Err(StoreError::Corrupt(format!("identity key kind {kind:?}")));
+            };
+            let others = holders_of.get(&(kind.clone(), digest.clone()));
+            for (other, theirs) in others.into_iter().flatten() {
+                if *other == holder.candidate || later(other) {
+                    continue;
+                }
+                if link == LinkKind::Ip && (seen - theirs).abs() > ip_window_micros {
+                    continue;
+                }
+                mine.push((link, other.as_str()));
+            }
         }
-        shared.push((link, row.try_get("candidate_id")?));
+        shared.push(mine);
     }
-    let mut links: BTreeMap<LinkKind, Vec<LinkedCandidate>> = BTreeMap::new();
-    if shared.is_empty() {
-        return Ok(links);
-    }
-    let mut others: Vec<&str> = shared.iter().map(|(_, id)| id.as_str()).collect();
+    let mut others: Vec<&str> = shared.iter().flatten().map(|(_, id)| *id).collect();
     others.sort_unstable();
     others.dedup();
+    if others.is_empty() {
+        return Ok(links);
+    }
     let placeholders: Vec<String> = (0..others.len()).map(|i| format!("${}", i + 2)).collect();
     let sql = format!(
         "SELECT id, external_id FROM candidates \
@@ -386,21 +419,23 @@ async fn linked_candidates(
         query = query.bind(*id);
     }
     // Erased candidates are not found, and link nothing.
-    let mut live: BTreeMap<String, String> = BTreeMap::new();
+    let mut live: HashMap<String, String> = HashMap::new();
     for row in query.fetch_all(&mut *conn).await? {
         live.insert(row.try_get("id")?, row.try_get("external_id")?);
     }
-    for (link, id) in shared {
-        if let Some(external_id) = live.get(&id) {
-            links.entry(link).or_default().push(LinkedCandidate {
-                candidate_id: parse_uuid(id)?,
-                external_id: external_id.clone(),
-            });
+    for (mine, found) in links.iter_mut().zip(shared) {
+        for (link, id) in found {
+            if let Some(external_id) = live.get(id) {
+                mine.entry(link).or_default().push(LinkedCandidate {
+                    candidate_id: parse_uuid(id.to_string())?,
+                    external_id: external_id.clone(),
+                });
+            }
         }
-    }
-    for others in links.values_mut() {
-        others.sort();
-        others.dedup();
+        for others in mine.values_mut() {
+            others.sort();
+            others.dedup();
+        }
     }
     Ok(links)
 }
