@@ -232,6 +232,25 @@ fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
             black_box(screen(&index, subject, None, thresholds));
         }
     }
+    // HIREVET_BENCH_NAMES="name;name" times those names alone (mean of
+    // 200 runs each), to see what one query costs.
+    if let Ok(names) = std::env::var("HIREVET_BENCH_NAMES") {
+        for name in names.split(';').filter(|n| !n.is_empty()) {
+            let subject = Subject {
+                names: vec![name.to_string()],
+                ..subjects[0].clone()
+            };
+            let t = Instant::now();
+            let mut found = 0;
+            for _ in 0..200 {
+                found = black_box(screen(&index, &subject, None, thresholds)).len();
+            }
+            println!(
+                "  {name}: {} µs, {found} hits",
+                t.elapsed().as_micros() / 200
+            );
+        }
+    }
     times.sort();
     println!(
         "{label}: {} names indexed in {:.2} s, index adds {} MB resident; {} queries ({} with hits): \
