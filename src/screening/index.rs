@@ -89,6 +89,11 @@ const PRUNE_SHARE: f64 = 0.25;
 /// query's rarer tokens match by spelling alone.
 const COMMON_ONLY_SHARE: f64 = 0.5;
 
+/// The key under which names carrying `key` `n` times (n ≥ 2) are posted.
+fn repeat_key(key: &str, n: usize) -> String {
+    format!("{key}*{n}")
+}
+
 fn deletions(key: &str) -> Vec<String> {
     if key.len() < 4 || !key.is_ascii() {
         return Vec::new();
@@ -205,6 +210,20 @@ impl NameIndex {
             for key in analyzed.all_readings().flat_map(cross_reading_keys) {
                 self.post(key, name_id);
             }
+            // A word the name carries twice (`Dragon Dragon …`) is also
+            // posted as its second occurrence, and so on.
+            for reading in analyzed.all_readings() {
+                for words in std::iter::once(&reading.tokens).chain(&reading.alternate) {
+                    let mut count: FxHashMap<&str, usize> = FxHashMap::default();
+                    for token in words {
+                        let n = count.entry(token.key.as_str()).or_insert(0);
+                        *n += 1;
+                        if *n > 1 {
+                            self.post(repeat_key(&token.key, *n), name_id);
+                        }
+                    }
+                }
+            }
             self.names.push(IndexedName {
                 entry: entry_id,
                 name: name.to_string(),
@@ -291,6 +310,12 @@ impl NameIndex {
             .collect();
         let has_rare = keys.iter().any(|&(_, df)| df <= self.common_df);
         let df_max = keys.iter().map(|&(_, df)| df).max().unwrap_or(0);
+        // The n-th time a common word comes in a query read one way only,
+        // it is credited to names that carry it n times: credited to every
+        // name with the word once, `Dragon Dragon …` lifted all the names
+        // with one Dragon over the bar below.
+        let one_reading = query.all_readings().nth(1).is_none() && query.alternate.is_none();
+        let mut occurrences: FxHashMap<&str, usize> = FxHashMap::default();
         EVIDENCE.with_borrow_mut(|ev| {
             ev.reset(self.names.len());
             // Crowded neighbours: (names, share, the token they stand for).
@@ -304,7 +329,14 @@ impl NameIndex {
                 // only its own postings count, and a name found through
                 // such keys alone must carry half the query (below).
                 if has_rare && df > self.common_df {
-                    ev.add(self.posting(&token.key), weight, false);
+                    let n = occurrences.entry(token.key.as_str()).or_insert(0);
+                    *n += 1;
+                    let posting = if one_reading && *n > 1 {
+                        self.posting(&repeat_key(&token.key, *n))
+                    } else {
+                        self.posting(&token.key)
+                    };
+                    ev.add(posting, weight, false);
                     continue;
                 }
                 // Exact postings first: a name found there has its best
@@ -360,9 +392,15 @@ impl NameIndex {
             // a name shares some token key with the query (a common one, or
             // it would be found already); this lifts it over the bar.
             let whole: f64 = query.significant().map(|t| self.weight(t)).sum();
-            for key in joined_ends(query) {
-                ev.next_token();
-                ev.add_to_found(self.posting(&key), whole);
+            if let Some(joined) = joined_name(query) {
+                for front in [true, false] {
+                    ev.next_token();
+                    for len in comparable_lengths(joined.len()) {
+                        if let Some(key) = half_key(&joined, len, front) {
+                            ev.add_to_found(self.posting(&key), whole);
+                        }
+                    }
+                }
             }
             // A name whose keys account for little of the query cannot reach
             // the threshold: the rest would have to match by spelling alone.
@@ -514,27 +552,56 @@ fn cross_reading_keys(name: &AnalyzedName) -> Vec<String> {
                 .map(|g| format!("&{g}")),
         );
     }
-    keys.extend(joined_ends(name));
+    if let Some(joined) = joined_name(name) {
+        let len = joined.len();
+        keys.extend(half_key(&joined, len, true));
+        keys.extend(half_key(&joined, len, false));
+    }
     keys
 }
 
-/// The first and last five letters of a person's words joined without
-/// particles (`<ahmad`, `>rahim` for AHMADI, Rahim), when the joined name
-/// is long enough that one typo leaves one end whole: how the scorer's
-/// whole-name typo check (Ahmad Ibrahim ~ AHMADI, Rahim) is retrieved.
-fn joined_ends(name: &AnalyzedName) -> Vec<String> {
-    const END: usize = 5;
+/// A person's words joined without particles (`ahmadirahim` for AHMADI,
+/// Rahim), when long enough for the scorer's whole-name typo check (Ahmad
+/// Ibrahim ~ AHMADI, Rahim), which it is retrieved by through
+/// [`half_key`]s.
+fn joined_name(name: &AnalyzedName) -> Option<String> {
     if name.organization || name.significant().count() < 2 {
-        return Vec::new();
+        return None;
     }
     let joined: String = name.significant().map(|t| t.text.as_str()).collect();
-    if joined.len() < 2 * END || !joined.is_ascii() {
-        return Vec::new();
+    (joined.len() >= 10 && joined.is_ascii()).then_some(joined)
+}
+
+/// The key under which a joined name of `len` letters is found by the
+/// joined string `joined` (of that length or another the scorer compares
+/// with it): its `front` half, the first `len / 2` letters (`<ahmad11`) or its last
+/// `len - len / 2` (`>irahim11`), with the length. One typo (a letter
+/// changed, added or dropped) leaves one of the two halves whole, so a
+/// joined name one typo from the query's shares one such key with it;
+/// a longer half than a fixed few letters keeps a common surname from
+/// finding every name that starts with it, and the length every name too
+/// long or too short to compare.
+fn half_key(joined: &str, len: usize, front: bool) -> Option<String> {
+    if front {
+        joined.get(..len / 2).map(|half| format!("<{half}{len}"))
+    } else {
+        let back = len - len / 2;
+        joined
+            .len()
+            .checked_sub(back)
+            .and_then(|start| joined.get(start..))
+            .map(|half| format!(">{half}{len}"))
     }
-    vec![
-        format!("<{}", &joined[..END]),
-        format!(">{}", &joined[joined.len() - END..]),
-    ]
+}
+
+/// The joined lengths the scorer's whole-name check compares with `len`
+/// (the shorter at least nine tenths of the longer, as in
+/// `score::compare_reading`).
+fn comparable_lengths(len: usize) -> impl Iterator<Item = usize> {
+    (len * 9 / 10..=len * 10 / 9 + 1).filter(move |&other| {
+        let (short, long) = (len.min(other), len.max(other));
+        short as f64 >= 0.9 * long as f64
+    })
 }
 
 /// The query's side of [`cross_reading_keys`]: each key with the query
@@ -682,6 +749,75 @@ impl Rarity for NameIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_joined_name_one_typo_away_shares_a_half_key() {
+        let keys = |joined: &str| -> Vec<String> {
+            [true, false]
+                .iter()
+                .filter_map(|&front| half_key(joined, joined.len(), front))
+                .collect()
+        };
+        let probes = |joined: &str| -> Vec<String> {
+            comparable_lengths(joined.len())
+                .flat_map(|len| [true, false].map(|front| half_key(joined, len, front)))
+                .flatten()
+                .collect()
+        };
+        for query in [
+            "ahmadibrahim",
+            "jensensarapelsendarko",
+            "kimjongun",
+            "songhwajeong",
+        ] {
+            let found = probes(query);
+            let bytes = query.as_bytes();
+            let mut variants = Vec::new();
+            for i in 0..=bytes.len() {
+                for letter in [b'a', b'x'] {
+                    let mut inserted = bytes.to_vec();
+                    inserted.insert(i, letter);
+                    variants.push(inserted);
+                    if i < bytes.len() {
+                        let mut changed = bytes.to_vec();
+                        changed[i] = letter;
+                        variants.push(changed);
+                    }
+                }
+                if i < bytes.len() {
+                    let mut dropped = bytes.to_vec();
+                    dropped.remove(i);
+                    variants.push(dropped);
+                }
+            }
+            for variant in variants {
+                let variant = String::from_utf8(variant).unwrap();
+                if variant.len() < 10 {
+                    continue;
+                }
+                assert!(
+                    keys(&variant).iter().any(|k| found.contains(k)),
+                    "{query} does not find {variant}"
+                );
+            }
+        }
+        // A name of another length's halves are not looked for.
+        assert!(!probes("jensensarapelsendarko").contains(&"<jensensarapelsend17".to_string()));
+    }
+
+    #[test]
+    fn joined_lengths_looked_up_are_those_the_scorer_compares() {
+        for len in 10..80 {
+            let looked_up: Vec<usize> = comparable_lengths(len).collect();
+            let compared: Vec<usize> = (0..200)
+                .filter(|&other| {
+                    let (short, long) = (len.min(other), len.max(other));
+                    short >= 6 && short as f64 >= 0.9 * long as f64
+                })
+                .collect();
+            assert_eq!(looked_up, compared, "length {len}");
+        }
+    }
     use crate::screening::lists::{LiveList, SnapshotMeta};
 
     fn index(names: &[(&str, &[&str])]) -> NameIndex {
