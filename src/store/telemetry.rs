@@ -281,7 +281,7 @@ impl StoreTx {
             .collect();
         let tenant_id = self.tenant_id;
         // No IP keys on a new candidate: the window never applies.
-        links_of(&mut *self.tx, tenant_id, &holders, 0).await
+        links_of(&mut self.tx, tenant_id, &holders, 0).await
     }
 }
 
