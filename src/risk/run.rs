@@ -229,7 +229,8 @@ pub(super) async fn write_created(
     tx: &mut StoreTx,
     jobs: Vec<(&CandidateData, Option<Prepared>)>,
 ) -> Result<Vec<Created>, RunError> {
-    let datas: Vec<&CandidateData> = jobs.iter().map(|(data, _)| *data).collect();
+    let (datas, mut prepared): (Vec<&CandidateData>, Vec<Option<Prepared>>) =
+        jobs.into_iter().unzip();
     let outcomes = tx.create_candidates(&datas).await?;
     let created: Vec<(usize, &CandidateRecord)> = outcomes
         .iter()
@@ -239,7 +240,7 @@ pub(super) async fn write_created(
             CreateOutcome::Existing(_) => None,
         })
         .collect();
-    let mut assessments: Vec<Option<AssessmentRecord>> = vec![None; jobs.len()];
+    let mut assessments: Vec<Option<AssessmentRecord>> = vec![None; datas.len()];
     if let Some(&(_, first)) = created.first() {
         let holders: Vec<(Uuid, Vec<IdentityKey>)> = created
             .iter()
@@ -248,7 +249,7 @@ pub(super) async fn write_created(
         let links = tx.links_of_created(&holders, first.created_at).await?;
         let (mut records, mut cases, mut items) = (Vec::new(), Vec::new(), Vec::new());
         for (&(i, record), links) in created.iter().zip(links) {
-            let Some(prepared) = jobs[i].1.clone() else {
+            let Some(prepared) = prepared[i].take() else {
                 continue;
             };
             let (assessment, tenant) = decide(

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult};
+use super::{now_micros, parse_uuid, value_rows, Backend, Page, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AssessmentRecord {
@@ -196,27 +196,11 @@ impl StoreTx {
         if records.is_empty() {
             return Ok(());
         }
-        let rows: Vec<String> = (0..records.len())
-            .map(|i| {
-                let b = i * 8 + 1;
-                format!(
-                    "(${}, $1, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO assessments \
              (id, tenant_id, candidate_id, trigger_kind, risk_score, decision, complete, body, created_at) \
              VALUES {}",
-            rows.join(", ")
+            value_rows(records.len(), "(?, $1, ?, ?, ?, ?, ?, ?, ?)", 2)
         );
         let mut query = sqlx::query(&sql).bind(self.tenant_id.to_string());
         for r in records {
@@ -240,25 +224,10 @@ impl StoreTx {
         if cases.is_empty() {
             return Ok(());
         }
-        let rows: Vec<String> = (0..cases.len())
-            .map(|i| {
-                let b = i * 6 + 1;
-                format!(
-                    "(${}, $1, ${}, 'open', ${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 6
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO cases (id, tenant_id, candidate_id, status, decision, risk_score, \
              assessment_id, opened_at, updated_at) VALUES {}",
-            rows.join(", ")
+            value_rows(cases.len(), "(?, $1, ?, 'open', ?, ?, ?, ?, ?)", 2)
         );
         let mut query = sqlx::query(&sql).bind(self.tenant_id.to_string());
         for c in cases {
@@ -268,7 +237,8 @@ impl StoreTx {
                 .bind(c.decision.as_str())
                 .bind(c.risk_score)
                 .bind(c.assessment_id.to_string())
-                .bind(c.opened_at);
+                .bind(c.opened_at)
+                .bind(c.updated_at);
         }
         query.execute(&mut *self.tx).await?;
         Ok(())

@@ -11,7 +11,8 @@ use uuid::Uuid;
 
 use super::telemetry::{insert_keys, key_lock_id, write_keys, KeySource};
 use super::{
-    is_unique_violation, now_micros, parse_uuid, Backend, Store, StoreError, StoreResult, StoreTx,
+    is_unique_violation, now_micros, parse_uuid, value_rows, Backend, Store, StoreError,
+    StoreResult, StoreTx,
 };
 use crate::domain::CandidateData;
 use crate::indicators::linkage::{candidate_keys, IdentityKey};
@@ -152,24 +153,13 @@ impl StoreTx {
                 }
             }
         }
-        let rows: Vec<String> = (0..fresh.len())
-            .map(|i| {
-                let b = i * 3;
-                format!(
-                    "(${}, $1, ${}, 'active', ${}, 1, $2, $2)",
-                    b + 3,
-                    b + 4,
-                    b + 5
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO candidates \
              (id, tenant_id, external_id, status, data, revision, created_at, updated_at) \
              VALUES {} \
              ON CONFLICT (tenant_id, external_id) WHERE erased_at IS NULL DO NOTHING \
              RETURNING id",
-            rows.join(", ")
+            value_rows(fresh.len(), "(?, $1, ?, 'active', ?, 1, $2, $2)", 3)
         );
         let mut query = sqlx::query(&sql).bind(tenant_id.to_string()).bind(now);
         for &(i, id) in &fresh {

@@ -168,6 +168,40 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// The `VALUES` list of a multi-row INSERT: `rows` copies of `row`, each
+/// `?` in it numbered as the next placeholder from `$first` on (`$n`
+/// already written stays: a parameter all rows share).
+fn value_rows(rows: usize, row: &str, first: usize) -> String {
+    let mut next = first;
+    let mut out = String::new();
+    for i in 0..rows {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        for c in row.chars() {
+            if c == '?' {
+                out.push_str(&format!("${next}"));
+                next += 1;
+            } else {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 fn parse_uuid(text: String) -> StoreResult<uuid::Uuid> {
     uuid::Uuid::parse_str(&text).map_err(|_| StoreError::Corrupt(format!("bad uuid {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value_rows;
+
+    #[test]
+    fn value_rows_number_each_row_after_the_shared_parameters() {
+        assert_eq!(value_rows(2, "(?, $1, ?)", 2), "($2, $1, $3), ($4, $1, $5)");
+        assert_eq!(value_rows(1, "($1, ?, 'x', $2)", 3), "($1, $3, 'x', $2)");
+        assert_eq!(value_rows(0, "(?)", 1), "");
+    }
 }

@@ -7,7 +7,7 @@ use sqlx::Row;
 use uuid::Uuid;
 
 use super::assessments::StoreTx;
-use super::{now_micros, parse_uuid, Backend, Page, Store, StoreError, StoreResult};
+use super::{now_micros, parse_uuid, value_rows, Backend, Page, Store, StoreError, StoreResult};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
@@ -125,26 +125,15 @@ impl StoreTx {
         if items.is_empty() {
             return Ok(());
         }
-        let rows: Vec<String> = (0..items.len())
-            .map(|i| {
-                let b = i * 7 + 2;
-                format!(
-                    "(${}, $1, ${}, ${}, ${}, ${}, ${}, ${}, 'pending', 0, $2, 0, $2)",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7
-                )
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO outbox (id, tenant_id, candidate_id, event_id, event_type, channel, \
              endpoint_id, payload, status, attempts, next_attempt_at, locked_until, created_at) \
              VALUES {}",
-            rows.join(", ")
+            value_rows(
+                items.len(),
+                "(?, $1, ?, ?, ?, ?, ?, ?, 'pending', 0, $2, 0, $2)",
+                3
+            )
         );
         let mut query = sqlx::query(&sql)
             .bind(self.tenant_id.to_string())

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Row, Transaction};
 use uuid::Uuid;
 
-use super::{now_micros, parse_uuid, Page, Store, StoreError, StoreResult, StoreTx};
+use super::{now_micros, parse_uuid, value_rows, Page, Store, StoreError, StoreResult, StoreTx};
 use crate::indicators::linkage::{IdentityKey, LinkKind, LinkedCandidate};
 
 /// Where an identity key came from: candidate keys are replaced on every
@@ -108,15 +108,9 @@ pub(super) async fn insert_keys(
     if count == 0 {
         return Ok(());
     }
-    let rows: Vec<String> = (0..count)
-        .map(|i| {
-            let b = i * 3;
-            format!("($1, ${}, ${}, ${}, $2, $3)", b + 4, b + 5, b + 6)
-        })
-        .collect();
     let sql = format!(
         "INSERT INTO identity_keys (tenant_id, kind, digest, candidate_id, source, seen_at) VALUES {}",
-        rows.join(", ")
+        value_rows(count, "($1, ?, ?, ?, $2, $3)", 4)
     );
     let mut query = sqlx::query(&sql)
         .bind(tenant_id.to_string())
