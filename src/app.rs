@@ -14,6 +14,7 @@ use crate::http::auth::JwtVerifier;
 use crate::jobs::indicator_refresh::IndicatorService;
 use crate::jobs::list_refresh::ListService;
 use crate::jobs::outbox::OutboxWorker;
+use crate::jobs::rescreen;
 use crate::observability::{self, Metrics};
 use crate::risk::batch::{self, CreateQueue, Writers};
 use crate::risk::tenant::{TenantCache, TenantContext, TenantError};
@@ -124,6 +125,12 @@ impl Application {
             create_jobs,
             batch::writer_count(store.backend(), config.database_max_connections),
         );
+        // Subscribed after the lists were loaded above: only later versions
+        // re-screen.
+        background.push(tokio::spawn(rescreen::run(
+            state.clone().into_inner(),
+            state.lists.live().publications(),
+        )));
         let metrics = web::Data::new(Metrics::default());
         let listener = TcpListener::bind(config.listen)
             .with_context(|| format!("binding {}", config.listen))?;

@@ -21,6 +21,8 @@ pub enum Trigger {
     CandidateUpdated,
     Telemetry,
     OnDemand,
+    /// A sanctions list changed.
+    ListsUpdated,
 }
 
 impl Trigger {
@@ -30,6 +32,7 @@ impl Trigger {
             Trigger::CandidateUpdated => "candidate_updated",
             Trigger::Telemetry => "telemetry",
             Trigger::OnDemand => "on_demand",
+            Trigger::ListsUpdated => "lists_updated",
         }
     }
 }

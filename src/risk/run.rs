@@ -115,7 +115,112 @@ pub async fn assess_candidate(
     linkage: Option<Vec<Signal>>,
 ) -> Result<AssessmentRecord, RunError> {
     let prepared = prepare(state, tenant, data).await?;
-    let mut device_signals: Vec<Signal> = Vec::new();
+    let signals = device_signals(state, tenant, candidate_id, trigger, linkage).await?;
+    let (assessment, tenant_ctx) = decide(state, prepared, candidate_id, data, trigger, signals);
+    let mut tx = state.store.begin(tenant).await?;
+    record_assessment(state, &mut tx, &tenant_ctx, data, &assessment, Vec::new()).await?;
+    commit(state, tx).await?;
+    Ok(assessment)
+}
+
+/// Assesses a candidate again after a sanctions list changed. It is
+/// recorded, with `candidate.rescreened` for the endpoints that want it
+/// (and the case events any assessment brings), only when the decision,
+/// the score or the list entries hit differ from the candidate's latest
+/// assessment: a list update touches every candidate, and most come out
+/// as before. Returns the new assessment when one was recorded.
+pub async fn rescreen_candidate(
+    state: &AppState,
+    tenant: Uuid,
+    candidate_id: Uuid,
+    data: &CandidateData,
+) -> Result<Option<AssessmentRecord>, RunError> {
+    let trigger = Trigger::ListsUpdated;
+    let prepared = prepare(state, tenant, data).await?;
+    let signals = device_signals(state, tenant, candidate_id, trigger, None).await?;
+    let (assessment, tenant_ctx) = decide(state, prepared, candidate_id, data, trigger, signals);
+    let previous = state.store.latest_assessment(tenant, candidate_id).await?;
+    if previous
+        .as_ref()
+        .is_some_and(|p| same_outcome(p, &assessment))
+    {
+        return Ok(None);
+    }
+    let rescreened = rescreened_event(&tenant_ctx, data, &assessment, previous.as_ref());
+    let mut tx = state.store.begin(tenant).await?;
+    record_assessment(state, &mut tx, &tenant_ctx, data, &assessment, rescreened).await?;
+    commit(state, tx).await?;
+    Ok(Some(assessment))
+}
+
+/// Whether two assessments tell an HR platform the same: decision, score
+/// and the list entries hit.
+fn same_outcome(a: &AssessmentRecord, b: &AssessmentRecord) -> bool {
+    let entries = |x: &AssessmentRecord| -> Vec<(String, String)> {
+        let mut hits: Vec<(String, String)> = x.body["sanctions"]["hits"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| (h["list"].to_string(), h["entry_id"].to_string()))
+            .collect();
+        hits.sort();
+        hits.dedup();
+        hits
+    };
+    a.decision == b.decision && a.risk_score == b.risk_score && entries(a) == entries(b)
+}
+
+/// `candidate.rescreened` for each endpoint that wants it: the candidate,
+/// its new assessment and what the one before decided.
+fn rescreened_event(
+    tenant: &TenantContext,
+    data: &CandidateData,
+    assessment: &AssessmentRecord,
+    previous: Option<&AssessmentRecord>,
+) -> Vec<NewOutboxItem> {
+    const EVENT: &str = "candidate.rescreened";
+    let endpoints: Vec<_> = tenant.endpoints.iter().filter(|e| e.wants(EVENT)).collect();
+    if endpoints.is_empty() {
+        return Vec::new();
+    }
+    let event_id = Uuid::now_v7();
+    let payload = envelope(
+        event_id,
+        EVENT,
+        json!({
+            "candidate": {"id": assessment.candidate_id, "external_id": data.external_id().as_str()},
+            "assessment": assessment_json(assessment),
+            "previous": previous.map(|p| json!({
+                "assessment_id": p.id,
+                "decision": p.decision,
+                "risk_score": p.risk_score,
+            })),
+        }),
+    );
+    endpoints
+        .into_iter()
+        .map(|endpoint| NewOutboxItem {
+            candidate_id: Some(assessment.candidate_id),
+            event_id,
+            event_type: EVENT.to_string(),
+            channel: Channel::Webhook,
+            endpoint_id: Some(endpoint.id),
+            payload: payload.clone(),
+        })
+        .collect()
+}
+
+/// The device and linkage signals of a candidate already stored: those of
+/// its recent telemetry reports and its identity-reuse links (`linkage`
+/// when the caller has just looked them up).
+async fn device_signals(
+    state: &AppState,
+    tenant: Uuid,
+    candidate_id: Uuid,
+    trigger: Trigger,
+    linkage: Option<Vec<Signal>>,
+) -> Result<Vec<Signal>, RunError> {
+    let mut signals: Vec<Signal> = Vec::new();
     // A candidate created this instant has no telemetry yet.
     if trigger != Trigger::CandidateCreated {
         let reports = state
@@ -123,28 +228,16 @@ pub async fn assess_candidate(
             .list_telemetry(tenant, candidate_id, None, TELEMETRY_REPORTS)
             .await?;
         for report in &reports.items {
-            if let Ok(signals) = serde_json::from_value::<Vec<Signal>>(report.signals.clone()) {
-                device_signals.extend(signals);
+            if let Ok(found) = serde_json::from_value::<Vec<Signal>>(report.signals.clone()) {
+                signals.extend(found);
             }
         }
     }
-    device_signals.extend(match linkage {
+    signals.extend(match linkage {
         Some(known) => known,
         None => linkage_signals(state, tenant, candidate_id).await?,
     });
-    let mut tx = state.store.begin(tenant).await?;
-    let record = record_assessment(
-        state,
-        &mut tx,
-        prepared,
-        candidate_id,
-        data,
-        trigger,
-        device_signals,
-    )
-    .await?;
-    commit(state, tx).await?;
-    Ok(record)
+    Ok(signals)
 }
 
 /// What [`create_and_assess`] did.
@@ -290,24 +383,23 @@ pub(super) async fn write_created(
         .collect())
 }
 
-/// Weighs the signals and writes the assessment, the case it opens or
-/// updates and the events announcing them into `tx`.
+/// Writes a decided assessment, the case it opens or updates and the
+/// events announcing them (with `extra` outbox rows) into `tx`.
 async fn record_assessment(
     state: &AppState,
     tx: &mut StoreTx,
-    prepared: Prepared,
-    candidate_id: Uuid,
+    tenant: &TenantContext,
     data: &CandidateData,
-    trigger: Trigger,
-    device_signals: Vec<Signal>,
-) -> Result<AssessmentRecord, RunError> {
-    let (assessment, tenant) = decide(state, prepared, candidate_id, data, trigger, device_signals);
-    tx.insert_assessments(std::slice::from_ref(&assessment))
+    assessment: &AssessmentRecord,
+    extra: Vec<NewOutboxItem>,
+) -> Result<(), RunError> {
+    tx.insert_assessments(std::slice::from_ref(assessment))
         .await?;
-    let change = tx.open_or_update_case(&assessment).await?;
-    tx.enqueue(&announcements(state, &tenant, data, &assessment, &change))
-        .await?;
-    Ok(assessment)
+    let change = tx.open_or_update_case(assessment).await?;
+    let mut items = announcements(state, tenant, data, assessment, &change);
+    items.extend(extra);
+    tx.enqueue(&items).await?;
+    Ok(())
 }
 
 /// Weighs the signals with the tenant's policy: the assessment to store

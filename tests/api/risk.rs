@@ -618,6 +618,120 @@ async fn bad_policies_are_refused_naming_the_line(backend: Backend) {
     assert!(err.contains("policy.toml") && err.contains("line"), "{err}");
 }
 
+/// The DPRK fixture list copied into `dir`, as the live OFAC SDN source
+/// (so the test can publish a new version by editing the copy).
+fn with_list_copy(config: &mut Config, dir: &std::path::Path) {
+    let files = ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"];
+    for f in files {
+        std::fs::copy(fixture(&format!("lists/ofac_dprk/{f}")), dir.join(f)).unwrap();
+    }
+    config.lists.sources = vec![ListSource {
+        id: "us_ofac_sdn".into(),
+        format: ListFormat::OfacCsv,
+        locations: files
+            .iter()
+            .map(|f| dir.join(f).to_string_lossy().into_owned())
+            .collect(),
+        refresh_interval: Duration::from_secs(3600),
+        enabled: true,
+    }];
+}
+
+/// Appends an entry to the copied SDN file and refreshes the list.
+async fn list_and_refresh(app: &TestApp, dir: &std::path::Path, line: &str) {
+    use std::io::Write;
+    let mut sdn = std::fs::OpenOptions::new()
+        .append(true)
+        .open(dir.join("sdn.csv"))
+        .unwrap();
+    writeln!(sdn, "{line}").unwrap();
+    load_lists(app).await;
+}
+
+async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
+    let (receiver, url, receiver_handle) = Receiver::start(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let Some(app) = TestApp::spawn_with(backend, move |c| with_list_copy(c, &path)).await else {
+        return;
+    };
+    load_lists(&app).await;
+    let (_, key) = app
+        .tenant_with_key(&["candidates:read", "candidates:write", "webhooks:manage"])
+        .await;
+    let (status, endpoint) = json_of(
+        app.post(
+            "/v1/webhooks",
+            &key,
+            &json!({"url": url, "events": ["candidate.rescreened"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{endpoint}");
+    receiver
+        .secrets
+        .lock()
+        .unwrap()
+        .push(endpoint["secret"].as_str().unwrap().to_string());
+    let later = create(&app, &key, us_candidate("c-later", "Pak Myong-ho")).await;
+    assert_eq!(later["assessment"]["decision"], "clear", "{later}");
+    let unaffected = create(&app, &key, us_candidate("c-other", "Avery Johnson")).await;
+    assert_eq!(unaffected["assessment"]["decision"], "clear");
+
+    // OFAC lists him: his next assessment is made at once, and sent.
+    list_and_refresh(
+        &app,
+        dir.path(),
+        r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#,
+    )
+    .await;
+    let accepted = receiver.wait_accepted(1).await;
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    let event = &accepted[0];
+    assert_eq!(event.event_type, "candidate.rescreened");
+    assert_eq!(event.verified_with, [0]);
+    let data = &event.body["data"];
+    assert_eq!(data["candidate"]["external_id"], "c-later", "{data}");
+    assert_eq!(data["previous"]["decision"], "clear", "{data}");
+    assert_ne!(data["assessment"]["decision"], "clear", "{data}");
+    assert_eq!(
+        data["assessment"]["sanctions"]["hits"][0]["entry_id"], "8104",
+        "{data}"
+    );
+    let path = format!(
+        "/v1/candidates/{}/assessments",
+        later["id"].as_str().unwrap()
+    );
+    let (_, history) = json_of(app.get(&path, &key).await).await;
+    let triggers: Vec<&str> = history["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["trigger"].as_str().unwrap())
+        .collect();
+    assert_eq!(triggers, ["lists_updated", "candidate_created"]);
+    // The other candidate came out as before: nothing recorded or sent.
+    let path = format!(
+        "/v1/candidates/{}/assessments",
+        unaffected["id"].as_str().unwrap()
+    );
+    let (_, history) = json_of(app.get(&path, &key).await).await;
+    assert_eq!(history["data"].as_array().unwrap().len(), 1, "{history}");
+
+    // A list change that changes nothing for either sends nothing more.
+    list_and_refresh(
+        &app,
+        dir.path(),
+        r#"8105,"SONG, Il Gwang","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#,
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.accepted().len(), 1);
+    app.stop().await;
+    receiver_handle.stop(true).await;
+}
+
 on_each_backend!(
     clean_is_clear_anydesk_in_shanghai_is_review_sdn_is_block,
     missing_lists_are_never_clear,
@@ -625,4 +739,5 @@ on_each_backend!(
     private_targets_are_refused_unless_configured,
     alert_email_waits_for_smtp_and_arrives,
     bad_policies_are_refused_naming_the_line,
+    a_candidate_listed_after_applying_is_rescreened,
 );

@@ -81,6 +81,9 @@ impl LiveSet {
 
 pub struct LiveLists {
     current: RwLock<Arc<LiveSet>>,
+    /// Counts publications, so that work depending on the lists (the
+    /// re-screening of candidates) learns of each new version.
+    published: tokio::sync::watch::Sender<u64>,
 }
 
 impl Default for LiveLists {
@@ -89,6 +92,7 @@ impl Default for LiveLists {
         let index = NameIndex::build(&lists);
         LiveLists {
             current: RwLock::new(Arc::new(LiveSet { lists, index })),
+            published: tokio::sync::watch::Sender::new(0),
         }
     }
 }
@@ -116,5 +120,11 @@ impl LiveLists {
         let index = NameIndex::build(&next);
         let set = Arc::new(LiveSet { lists: next, index });
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = set;
+        self.published.send_modify(|n| *n += 1);
+    }
+
+    /// Changes with every publication after this call.
+    pub fn publications(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.published.subscribe()
     }
 }
