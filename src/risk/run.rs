@@ -324,7 +324,13 @@ pub(super) async fn write_created(
 ) -> Result<Vec<Created>, RunError> {
     let (datas, mut prepared): (Vec<&CandidateData>, Vec<Option<Prepared>>) =
         jobs.into_iter().unzip();
-    let outcomes = tx.create_candidates(&datas).await?;
+    let keys: Vec<Vec<IdentityKey>> = datas.iter().map(|data| candidate_keys(data)).collect();
+    let items: Vec<(&CandidateData, &[IdentityKey])> = datas
+        .iter()
+        .zip(&keys)
+        .map(|(d, k)| (*d, k.as_slice()))
+        .collect();
+    let outcomes = tx.create_candidates(&items).await?;
     let created: Vec<(usize, &CandidateRecord)> = outcomes
         .iter()
         .enumerate()
@@ -335,9 +341,9 @@ pub(super) async fn write_created(
         .collect();
     let mut assessments: Vec<Option<AssessmentRecord>> = vec![None; datas.len()];
     if let Some(&(_, first)) = created.first() {
-        let holders: Vec<(Uuid, Vec<IdentityKey>)> = created
+        let holders: Vec<(Uuid, &[IdentityKey])> = created
             .iter()
-            .map(|&(i, record)| (record.id, candidate_keys(datas[i])))
+            .map(|&(i, record)| (record.id, keys[i].as_slice()))
             .collect();
         let links = tx.links_of_created(&holders, first.created_at).await?;
         let (mut records, mut cases, mut items) = (Vec::new(), Vec::new(), Vec::new());

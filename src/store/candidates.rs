@@ -124,27 +124,28 @@ fn external_id_taken(err: sqlx::Error) -> StoreError {
 
 impl StoreTx {
     /// Creates the candidates (all of this transaction's tenant), in order,
-    /// each with its identity keys, unless a live one with its external id
+    /// each with its identity keys (`candidate_keys` of its data, worked
+    /// out once by the caller, who looks links up by them too), unless a live one with its external id
     /// exists (committed, or earlier in `items`): that one is then its
     /// outcome, untouched. A few statements for all of them, whatever
     /// their number, so a batch of creates shares its round trips. Part of
     /// a larger transaction, so the first assessments commit with them.
     pub async fn create_candidates(
         &mut self,
-        items: &[&CandidateData],
+        items: &[(&CandidateData, &[IdentityKey])],
     ) -> StoreResult<Vec<CreateOutcome>> {
         if items.is_empty() {
             return Ok(Vec::new());
         }
         let tenant_id = self.tenant_id;
         let now = now_micros();
-        let keys: Vec<Vec<IdentityKey>> = items.iter().map(|d| candidate_keys(d)).collect();
-        self.lock_identity_keys(keys.iter().flatten()).await?;
+        self.lock_identity_keys(items.iter().flat_map(|(_, keys)| *keys))
+            .await?;
         // A repeated external id finds the first of its kind.
         let mut first_of: HashMap<&str, usize> = HashMap::new();
         let mut fresh: Vec<(usize, Uuid)> = Vec::new();
         let mut repeat_of: Vec<Option<usize>> = vec![None; items.len()];
-        for (i, data) in items.iter().enumerate() {
+        for (i, (data, _)) in items.iter().enumerate() {
             match first_of.entry(data.external_id().as_str()) {
                 Entry::Occupied(first) => repeat_of[i] = Some(*first.get()),
                 Entry::Vacant(slot) => {
@@ -165,8 +166,8 @@ impl StoreTx {
         for &(i, id) in &fresh {
             query = query
                 .bind(id.to_string())
-                .bind(items[i].external_id().as_str())
-                .bind(data_json(items[i]));
+                .bind(items[i].0.external_id().as_str())
+                .bind(data_json(items[i].0));
         }
         let inserted: HashSet<String> = query
             .fetch_all(&mut *self.tx)
@@ -177,9 +178,9 @@ impl StoreTx {
         let mut outcomes: Vec<Option<CreateOutcome>> = (0..items.len()).map(|_| None).collect();
         let mut new_keys: Vec<(Uuid, &[IdentityKey])> = Vec::new();
         for (i, id) in fresh {
-            let data = items[i];
+            let (data, keys) = items[i];
             outcomes[i] = Some(if inserted.contains(&id.to_string()) {
-                new_keys.push((id, &keys[i]));
+                new_keys.push((id, keys));
                 CreateOutcome::Created(CandidateRecord {
                     id,
                     tenant_id,

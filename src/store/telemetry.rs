@@ -260,7 +260,7 @@ impl StoreTx {
     /// committed, and not those after it, as if created one by one.
     pub async fn links_of_created(
         &mut self,
-        created: &[(Uuid, Vec<IdentityKey>)],
+        created: &[(Uuid, &[IdentityKey])],
         seen_at: i64,
     ) -> StoreResult<Vec<BTreeMap<LinkKind, Vec<LinkedCandidate>>>> {
         let holders: Vec<KeyHolder> = created

@@ -23,18 +23,26 @@ fn fixture(path: &str) -> String {
     format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The DPRK fixture list as the live OFAC SDN source.
-fn with_dprk_list(config: &mut Config) {
+/// The files of the DPRK fixture list (OFAC's CSV set).
+const DPRK_LIST_FILES: [&str; 4] = ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"];
+
+/// The DPRK fixture list's files in `dir` as the live OFAC SDN source.
+fn dprk_list_in(config: &mut Config, dir: &std::path::Path) {
     config.lists.sources = vec![ListSource {
         id: "us_ofac_sdn".into(),
         format: ListFormat::OfacCsv,
-        locations: ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"]
+        locations: DPRK_LIST_FILES
             .iter()
-            .map(|f| fixture(&format!("lists/ofac_dprk/{f}")))
+            .map(|f| dir.join(f).to_string_lossy().into_owned())
             .collect(),
         refresh_interval: Duration::from_secs(3600),
         enabled: true,
     }];
+}
+
+/// The DPRK fixture list as the live OFAC SDN source.
+fn with_dprk_list(config: &mut Config) {
+    dprk_list_in(config, std::path::Path::new(&fixture("lists/ofac_dprk")));
 }
 
 async fn load_lists(app: &TestApp) {
@@ -47,6 +55,19 @@ async fn create(app: &TestApp, key: &str, body: Value) -> Value {
     let (status, created) = json_of(app.post("/v1/candidates", key, &body).await).await;
     assert_eq!(status, 201, "{created}");
     created
+}
+
+/// The triggers of a candidate's assessments, newest first.
+async fn history_triggers(app: &TestApp, key: &str, candidate_id: &str) -> Vec<String> {
+    let path = format!("/v1/candidates/{candidate_id}/assessments");
+    let (status, history) = json_of(app.get(&path, key).await).await;
+    assert_eq!(status, 200, "{history}");
+    history["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["trigger"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn us_candidate(external_id: &str, name: &str) -> Value {
@@ -152,18 +173,10 @@ async fn clean_is_clear_anydesk_in_shanghai_is_review_sdn_is_block(backend: Back
     .await;
     assert_eq!(status, 201);
     assert_eq!(again["trigger"], "on_demand");
-    let (_, history) = json_of(
-        app.get(&format!("/v1/candidates/{id}/assessments"), &key)
-            .await,
-    )
-    .await;
-    let triggers: Vec<&str> = history["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["trigger"].as_str().unwrap())
-        .collect();
-    assert_eq!(triggers, ["on_demand", "candidate_created"]);
+    assert_eq!(
+        history_triggers(&app, &key, id).await,
+        ["on_demand", "candidate_created"]
+    );
     let (_, candidate) = json_of(app.get(&format!("/v1/candidates/{id}"), &key).await).await;
     assert_eq!(candidate["assessment"]["id"], again["id"]);
     app.stop().await;
@@ -316,6 +329,27 @@ impl Receiver {
     }
 }
 
+/// Registers the receiver at `url` for `events`; returns the endpoint as
+/// created (with its secret, shown this once), which the receiver then
+/// verifies signatures with.
+async fn subscribe(
+    app: &TestApp,
+    key: &str,
+    receiver: &Receiver,
+    url: &str,
+    events: Value,
+) -> Value {
+    let (status, endpoint) = json_of(
+        app.post("/v1/webhooks", key, &json!({"url": url, "events": events}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{endpoint}");
+    let secret = endpoint["secret"].as_str().unwrap().to_string();
+    receiver.secrets.lock().unwrap().push(secret);
+    endpoint
+}
+
 async fn webhooks_are_signed_retried_and_survive_a_restart(backend: Backend) {
     let (receiver, url, receiver_handle) = Receiver::start(2).await;
     // The first server commits the change but never delivers it.
@@ -331,15 +365,8 @@ async fn webhooks_are_signed_retried_and_survive_a_restart(backend: Backend) {
     let (_, key) = app
         .tenant_with_key(&["candidates:read", "candidates:write", "webhooks:manage"])
         .await;
-    let (status, endpoint) = json_of(
-        app.post("/v1/webhooks", &key, &json!({"url": url, "events": ["*"]}))
-            .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{endpoint}");
-    let secret = endpoint["secret"].as_str().unwrap().to_string();
-    assert!(secret.starts_with("whsec_"));
-    receiver.secrets.lock().unwrap().push(secret);
+    let endpoint = subscribe(&app, &key, &receiver, &url, json!(["*"])).await;
+    assert!(endpoint["secret"].as_str().unwrap().starts_with("whsec_"));
     let endpoint_id = endpoint["id"].as_str().unwrap().to_string();
     let (_, listed) = json_of(app.get("/v1/webhooks", &key).await).await;
     assert!(
@@ -621,20 +648,10 @@ async fn bad_policies_are_refused_naming_the_line(backend: Backend) {
 /// The DPRK fixture list copied into `dir`, as the live OFAC SDN source
 /// (so the test can publish a new version by editing the copy).
 fn with_list_copy(config: &mut Config, dir: &std::path::Path) {
-    let files = ["sdn.csv", "add.csv", "alt.csv", "sdn_comments.csv"];
-    for f in files {
+    for f in DPRK_LIST_FILES {
         std::fs::copy(fixture(&format!("lists/ofac_dprk/{f}")), dir.join(f)).unwrap();
     }
-    config.lists.sources = vec![ListSource {
-        id: "us_ofac_sdn".into(),
-        format: ListFormat::OfacCsv,
-        locations: files
-            .iter()
-            .map(|f| dir.join(f).to_string_lossy().into_owned())
-            .collect(),
-        refresh_interval: Duration::from_secs(3600),
-        enabled: true,
-    }];
+    dprk_list_in(config, dir);
 }
 
 /// Appends an entry to the copied SDN file and refreshes the list.
@@ -659,21 +676,7 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
     let (_, key) = app
         .tenant_with_key(&["candidates:read", "candidates:write", "webhooks:manage"])
         .await;
-    let (status, endpoint) = json_of(
-        app.post(
-            "/v1/webhooks",
-            &key,
-            &json!({"url": url, "events": ["candidate.rescreened"]}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{endpoint}");
-    receiver
-        .secrets
-        .lock()
-        .unwrap()
-        .push(endpoint["secret"].as_str().unwrap().to_string());
+    subscribe(&app, &key, &receiver, &url, json!(["candidate.rescreened"])).await;
     let later = create(&app, &key, us_candidate("c-later", "Pak Myong-ho")).await;
     assert_eq!(later["assessment"]["decision"], "clear", "{later}");
     let unaffected = create(&app, &key, us_candidate("c-other", "Avery Johnson")).await;
@@ -699,25 +702,15 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
         data["assessment"]["sanctions"]["hits"][0]["entry_id"], "8104",
         "{data}"
     );
-    let path = format!(
-        "/v1/candidates/{}/assessments",
-        later["id"].as_str().unwrap()
+    assert_eq!(
+        history_triggers(&app, &key, later["id"].as_str().unwrap()).await,
+        ["lists_updated", "candidate_created"]
     );
-    let (_, history) = json_of(app.get(&path, &key).await).await;
-    let triggers: Vec<&str> = history["data"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["trigger"].as_str().unwrap())
-        .collect();
-    assert_eq!(triggers, ["lists_updated", "candidate_created"]);
     // The other candidate came out as before: nothing recorded or sent.
-    let path = format!(
-        "/v1/candidates/{}/assessments",
-        unaffected["id"].as_str().unwrap()
+    assert_eq!(
+        history_triggers(&app, &key, unaffected["id"].as_str().unwrap()).await,
+        ["candidate_created"]
     );
-    let (_, history) = json_of(app.get(&path, &key).await).await;
-    assert_eq!(history["data"].as_array().unwrap().len(), 1, "{history}");
 
     // A list change that changes nothing for either sends nothing more.
     list_and_refresh(
