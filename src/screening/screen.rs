@@ -113,6 +113,30 @@ fn feature(feature: &'static str, effect: f64, detail: String) -> Feature {
     }
 }
 
+/// What a listed birth date agreeing to the day adds to a name's score.
+const BIRTH_DATE_EXACT: f64 = 0.08;
+/// What a listed birth year that fits adds.
+const BIRTH_YEAR_FITS: f64 = 0.04;
+/// What a listed nationality shared adds.
+const NATIONALITY_SHARED: f64 = 0.03;
+
+/// The most `subject`'s birth date and nationalities can add to a name's
+/// score: names scoring that much below the review threshold may still
+/// reach it, and lower ones cannot.
+fn largest_lift(subject: &Subject) -> f64 {
+    let birth = if subject.date_of_birth.is_some() {
+        BIRTH_DATE_EXACT.max(BIRTH_YEAR_FITS)
+    } else {
+        0.0
+    };
+    let nationality = if subject.nationalities.is_empty() {
+        0.0
+    } else {
+        NATIONALITY_SHARED
+    };
+    birth + nationality
+}
+
 /// Year-level overlap first; full dates must agree to the day to count as
 /// exact. A conflict lowers the score: two different people share names.
 fn birth_date_feature(subject: SubjectDate, listed: &[BirthDate]) -> Option<Feature> {
@@ -133,7 +157,7 @@ fn birth_date_feature(subject: SubjectDate, listed: &[BirthDate]) -> Option<Feat
             if exact {
                 return Some(feature(
                     "date_of_birth",
-                    0.08,
+                    BIRTH_DATE_EXACT,
                     format!("born {date_text} as listed", date_text = date.from),
                 ));
             }
@@ -150,7 +174,7 @@ fn birth_date_feature(subject: SubjectDate, listed: &[BirthDate]) -> Option<Feat
     Some(if year_overlap {
         feature(
             "date_of_birth",
-            0.04,
+            BIRTH_YEAR_FITS,
             format!("birth year {} fits the listed {listed_text}", subject.year),
         )
     } else {
@@ -178,7 +202,11 @@ fn nationality_feature(subject: &[String], entry: &ListEntry) -> Option<Feature>
         .iter()
         .find(|s| listed.iter().any(|l| l.eq_ignore_ascii_case(s)));
     Some(match shared {
-        Some(code) => feature("nationality", 0.03, format!("nationality {code} as listed")),
+        Some(code) => feature(
+            "nationality",
+            NATIONALITY_SHARED,
+            format!("nationality {code} as listed"),
+        ),
         None => feature(
             "nationality",
             -0.05,
@@ -223,9 +251,11 @@ pub fn screen(
     let organization = subject.kind == SubjectKind::Organization;
     // The best hit per entry, keyed by entry position.
     let mut best: HashMap<u32, Hit> = HashMap::new();
-    // Name scores are looked at from a margin below the review threshold so
-    // that a confirming birth date or nationality can lift them into it.
-    let floor = thresholds.review - 0.12;
+    // Name scores are looked at from as far below the review threshold as
+    // a confirming birth date or nationality could lift them (a hair more,
+    // for rounding): with neither given, the index bounds and scores
+    // against the threshold itself and reads far fewer names.
+    let floor = thresholds.review - largest_lift(subject) - 1e-9;
     for query_name in &subject.names {
         let query = AnalyzedName::new(query_name, organization);
         if query.tokens.is_empty() {
@@ -430,5 +460,95 @@ fn add_identifier_hits(
         hit.band = Band::Strong;
         hit.identifier_match = true;
         hit.features.push(feat);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::screening::lists::{LiveList, PartialDate, SnapshotMeta};
+
+    fn index(entries: Vec<ListEntry>) -> NameIndex {
+        let meta = SnapshotMeta {
+            snapshot_id: "test".into(),
+            list_id: "test".into(),
+            version: "test".into(),
+            sha256: String::new(),
+            source_version: None,
+            loaded_at: 0,
+            entry_count: entries.len(),
+        };
+        let mut lists = BTreeMap::new();
+        lists.insert("test".to_string(), Arc::new(LiveList::new(meta, entries)));
+        NameIndex::build(&lists)
+    }
+
+    fn person(name: &str) -> Subject {
+        Subject {
+            kind: SubjectKind::Person,
+            names: vec![name.to_string()],
+            date_of_birth: None,
+            nationalities: Vec::new(),
+            identifiers: Vec::new(),
+            crypto_addresses: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_name_just_below_review_is_lifted_by_birth_date_and_nationality_only() {
+        let mut listed = ListEntry::new(
+            "test",
+            "1",
+            EntryKind::Person,
+            "Maria Garcia Lopez Perez Ruiz",
+        );
+        listed.birth_dates = vec![BirthDate::exact(
+            PartialDate::parse_iso("1980-05-04").unwrap(),
+        )];
+        listed.nationalities = vec!["ES".into()];
+        let mut entries = vec![listed];
+        for (i, filler) in ["Jan Novak", "Olga Petrova", "Wei Chen", "Omar Haddad"]
+            .iter()
+            .enumerate()
+        {
+            entries.push(ListEntry::new(
+                "test",
+                &format!("f{i}"),
+                EntryKind::Person,
+                filler,
+            ));
+        }
+        let index = index(entries);
+        let thresholds = Thresholds::default();
+        // The name alone scores in the band a birth date and a nationality
+        // can lift (else this test would show nothing).
+        let name_score = index
+            .search(&AnalyzedName::new("Maria Garcia", false), 0.0)
+            .first()
+            .map(|c| c.score.score)
+            .unwrap();
+        assert!(
+            name_score < thresholds.review && name_score >= thresholds.review - 0.11,
+            "{name_score}"
+        );
+        assert!(screen(&index, &person("Maria Garcia"), None, thresholds).is_empty());
+        let mut confirmed = person("Maria Garcia");
+        confirmed.date_of_birth = Some(SubjectDate {
+            year: 1980,
+            month: Some(5),
+            day: Some(4),
+        });
+        confirmed.nationalities = vec!["ES".into()];
+        let hits = screen(&index, &confirmed, None, thresholds);
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].entry_id, "1");
+        assert!(hits[0].score >= thresholds.review);
+        let effects: Vec<&str> = hits[0].features.iter().map(|f| f.feature).collect();
+        assert_eq!(effects, ["name", "date_of_birth", "nationality"]);
+        // A birth date alone lifts by less: the index is asked for less.
+        assert!(largest_lift(&confirmed) > largest_lift(&person("Maria Garcia")));
     }
 }
