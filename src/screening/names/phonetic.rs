@@ -78,101 +78,64 @@ pub fn similarity_at_least(a: &str, b: &str, least: f64) -> Option<f64> {
     if max == 0 {
         return (1.0 >= least).then_some(1.0);
     }
-    // One more than the most edits `least` allows, against rounding.
-    let k = ((1.0 - least).max(0.0) * max as f64).ceil() as usize + 1;
-    let short = |s: &str| s.is_ascii() && s.len() < OSA_STACK;
-    let d = if short(a) && short(b) {
-        osa_within(a.as_bytes(), b.as_bytes(), k)?
-    } else {
-        osa_distance(a, b)
-    };
+    let d = osa_distance(a, b);
     let sim = 1.0 - d as f64 / max as f64;
     (sim >= least).then_some(sim)
 }
 
-/// Rows on the stack: longer strings go to `strsim`. Cells are bytes (no
-/// distance here exceeds 64), and the three rows rotate by reference: this
-/// is the scorer's inner loop.
-const OSA_STACK: usize = 64;
-
-/// The OSA distance of two ASCII strings shorter than [`OSA_STACK`] if it
-/// is at most `k`, else `None`. Cells further than `k` from the diagonal,
-/// and values above `k`, are capped at `k + 1`: a path of at most `k`
-/// edits never uses them.
-fn osa_within(a: &[u8], b: &[u8], k: usize) -> Option<usize> {
-    if a.len().abs_diff(b.len()) > k {
-        return None;
+/// The OSA distance of two ASCII strings, the shorter of at most 64
+/// bytes, computed a column of the table at a time in the bits of one
+/// word (Hyyrö's extension of Myers's bit-vector algorithm with
+/// transpositions): each letter of the longer string costs a dozen word
+/// operations, where a row of the table costs a step per letter of the
+/// other. This is the scorer's inner loop (whole names compared as
+/// joined strings).
+fn osa_bits(a: &[u8], b: &[u8]) -> usize {
+    let (pattern, text) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    debug_assert!(pattern.len() <= 64 && pattern.is_ascii() && text.is_ascii());
+    if pattern.is_empty() {
+        return text.len();
     }
-    // No distance here exceeds the longer length, below OSA_STACK.
-    let cap = (k + 1).min(OSA_STACK + 1) as u8;
-    let n = b.len();
-    let (mut r0, mut r1, mut r2) = ([cap; OSA_STACK], [cap; OSA_STACK], [cap; OSA_STACK]);
-    let (mut two_back, mut prev, mut curr) = (&mut r0, &mut r1, &mut r2);
-    for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
-        *cell = (j as u8).min(cap);
+    // Per letter, the positions of the pattern holding it.
+    let mut positions = [0u64; 128];
+    for (i, &c) in pattern.iter().enumerate() {
+        positions[usize::from(c & 0x7f)] |= 1 << i;
     }
-    // The least cell of the row before: 0, at its start.
-    let mut prev_min = 0;
-    for i in 0..a.len() {
-        curr[..=n].fill(cap);
-        curr[0] = ((i + 1).min(cap as usize)) as u8;
-        let lo = i.saturating_sub(k);
-        let hi = (i + k + 1).min(n);
-        let mut row_min = curr[0];
-        for j in lo..hi {
-            let cost = u8::from(a[i] != b[j]);
-            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
-            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
-                d = d.min(two_back[j - 1] + 1);
-            }
-            let d = d.min(cap);
-            curr[j + 1] = d;
-            row_min = row_min.min(d);
-        }
-        // Every later cell comes from this row or the one before at no
-        // less cost: once both exceed k, so does the distance.
-        if usize::from(row_min) > k && usize::from(prev_min) > k {
-            return None;
-        }
-        prev_min = row_min;
-        std::mem::swap(&mut two_back, &mut prev);
-        std::mem::swap(&mut prev, &mut curr);
+    let last = 1u64 << (pattern.len() - 1);
+    // The vertical differences of the current column: +1 (`up`) and
+    // -1 (`down`) bits; the distance at the pattern's last row.
+    let (mut up, mut down) = (!0u64, 0u64);
+    let mut distance = pattern.len();
+    let (mut diagonal, mut previous) = (0u64, 0u64);
+    for &c in text {
+        let here = positions[usize::from(c & 0x7f)];
+        // A swap of neighbours: this letter matches the pattern's letter
+        // one row up and the previous letter this row, where the previous
+        // column had no zero-cost diagonal step.
+        let swap = ((!diagonal & here) << 1) & previous;
+        diagonal = (((here & up).wrapping_add(up)) ^ up) | here | down | swap;
+        let h_up = down | !(diagonal | up);
+        let h_down = diagonal & up;
+        distance += usize::from(h_up & last != 0);
+        distance -= usize::from(h_down & last != 0);
+        let h_up = (h_up << 1) | 1;
+        let h_down = h_down << 1;
+        up = h_down | !(diagonal | h_up);
+        down = h_up & diagonal;
+        previous = here;
     }
-    let d = usize::from(prev[n]);
-    (d <= k).then_some(d)
+    distance
 }
 
 /// Optimal string alignment distance, as `strsim::osa_distance` computes
-/// it; tokens are short ASCII, so those are done on bytes in stack rows
-/// rather than on `char` vectors on the heap.
+/// it; names are ASCII once folded, and go through [`osa_bits`] rather
+/// than a table of `char`s on the heap.
 fn osa_distance(a: &str, b: &str) -> usize {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    if !a.is_ascii() || !b.is_ascii() || b.len() >= OSA_STACK || a.len() >= OSA_STACK {
-        return strsim::osa_distance(
-            std::str::from_utf8(a).unwrap_or_default(),
-            std::str::from_utf8(b).unwrap_or_default(),
-        );
+    if a.is_ascii() && b.is_ascii() && a.len().min(b.len()) <= 64 {
+        osa_bits(a.as_bytes(), b.as_bytes())
+    } else {
+        strsim::osa_distance(a, b)
     }
-    let n = b.len();
-    let (mut r0, mut r1, mut r2) = ([0u8; OSA_STACK], [0u8; OSA_STACK], [0u8; OSA_STACK]);
-    let (mut two_back, mut prev, mut curr) = (&mut r0, &mut r1, &mut r2);
-    for (j, cell) in prev.iter_mut().enumerate().take(n + 1) {
-        *cell = j as u8;
-    }
-    for i in 0..a.len() {
-        curr[0] = (i + 1) as u8;
-        for j in 0..n {
-            let cost = u8::from(a[i] != b[j]);
-            let mut d = (curr[j] + 1).min(prev[j + 1] + 1).min(prev[j] + cost);
-            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] && a[i] != b[j] {
-                d = d.min(two_back[j - 1] + 1);
-            }
-            curr[j + 1] = d;
-        }
-        std::mem::swap(&mut two_back, &mut prev);
-        std::mem::swap(&mut prev, &mut curr);
-    }
-    usize::from(prev[n])
 }
 
 #[cfg(test)]
@@ -234,6 +197,53 @@ mod tests {
         }
         let long = "x".repeat(70);
         assert_eq!(osa_distance(&long, "xx"), 68);
+    }
+
+    /// Random strings over small alphabets (so that swaps, repeats and
+    /// near-misses are common), of every length up to past a word's bits.
+    #[test]
+    fn bit_parallel_distance_agrees_with_the_table() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        for round in 0..20_000 {
+            let alphabet = [b"ab".as_slice(), b"abc", b"abcdefghij"][round % 3];
+            let mut word = |max: u64| -> String {
+                let len = next(max + 1) as usize;
+                (0..len)
+                    .map(|_| alphabet[next(alphabet.len() as u64) as usize] as char)
+                    .collect()
+            };
+            let a = word(if round % 10 == 0 { 90 } else { 30 });
+            // Often the other is an edit or two of the first.
+            let b = if round % 2 == 0 {
+                let mut b = a.clone().into_bytes();
+                for _ in 0..=next(2) {
+                    let at = next(b.len() as u64 + 1) as usize;
+                    match next(4) {
+                        0 if at + 1 < b.len() => b.swap(at, at + 1),
+                        1 if at < b.len() => {
+                            b.remove(at);
+                        }
+                        2 => b.insert(at, alphabet[next(alphabet.len() as u64) as usize]),
+                        _ if at < b.len() => b[at] = alphabet[0],
+                        _ => {}
+                    }
+                }
+                String::from_utf8(b).unwrap()
+            } else {
+                word(30)
+            };
+            assert_eq!(
+                osa_distance(&a, &b),
+                strsim::osa_distance(&a, &b),
+                "{a} / {b}"
+            );
+        }
     }
 
     #[test]
