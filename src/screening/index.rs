@@ -328,6 +328,9 @@ impl NameIndex {
             ev.reset(self.names.len());
             // Crowded neighbours: (names, share, the token they stand for).
             let mut crowded: Vec<(&Vec<u32>, f64, u32)> = Vec::new();
+            // Common keys' postings, credited once the rarer keys have
+            // found their names (below), the same way.
+            let mut common: Vec<(&Vec<u32>, f64, u32)> = Vec::new();
             // Per candidate, the query weight its keys account for: an exact
             // key counts in full, a one-deletion neighbour as a likely typo.
             for (token, df) in keys {
@@ -344,7 +347,7 @@ impl NameIndex {
                     } else {
                         self.posting(&token.key)
                     };
-                    ev.add(posting, weight, false);
+                    common.extend(posting.map(|p| (p, weight, ev.token)));
                     continue;
                 }
                 // Exact postings first: a name found there has its best
@@ -382,34 +385,30 @@ impl NameIndex {
             }
             // What the scorer matches across readings: an abjad name's
             // consonants, a list initial, a Korean-read word's spelling.
-            for (token, key, share, finds) in query.all_readings().flat_map(query_cross_keys) {
-                if self.df(&key) <= self.common_df {
-                    ev.next_token();
-                    let share = share * self.weight(token);
-                    if finds {
-                        ev.add(self.posting(&key), share, true);
-                    } else {
-                        ev.add_to_found(self.posting(&key), share);
-                    }
-                }
-            }
-            for (list, share, token) in crowded {
-                ev.add_to_found_as(token, list, share);
+            // Keys that find names go first; the others add to names found,
+            // after the common keys.
+            let (finders, adders): (Vec<_>, Vec<_>) = query
+                .all_readings()
+                .flat_map(query_cross_keys)
+                .filter(|(_, key, _, _)| self.df(key) <= self.common_df)
+                .map(|(token, key, share, finds)| (key, share * self.weight(token), finds))
+                .partition(|&(_, _, finds)| finds);
+            for (key, share, _) in &finders {
+                ev.next_token();
+                ev.add(self.posting(key), *share, true);
             }
             // A whole-name typo: one end of the joined name is intact. Such
             // a name shares some token key with the query (a common one, or
             // it would be found already); this lifts it over the bar.
             let whole: f64 = query.significant().map(|t| self.weight(t)).sum();
-            if let Some(joined) = joined_name(query) {
-                for front in [true, false] {
-                    ev.next_token();
-                    for len in comparable_lengths(joined.len()) {
-                        if let Some(key) = half_key(&joined, len, front) {
-                            ev.add_to_found(self.posting(&key), whole);
-                        }
-                    }
-                }
-            }
+            let halves: [Vec<&Vec<u32>>; 2] = [true, false].map(|front| {
+                joined_name(query).map_or(Vec::new(), |joined| {
+                    comparable_lengths(joined.len())
+                        .filter_map(|len| half_key(&joined, len, front))
+                        .filter_map(|key| self.posting(&key))
+                        .collect()
+                })
+            });
             // A name whose keys account for little of the query cannot reach
             // the threshold: the rest would have to match by spelling alone.
             // The recall-parity check (scripts/dprk_eval.py --parity) measures
@@ -420,6 +419,33 @@ impl NameIndex {
                 .all_readings()
                 .map(|r| r.significant().map(|t| self.weight(t)).sum::<f64>())
                 .fold(f64::INFINITY, f64::min);
+            let needed_common = COMMON_ONLY_SHARE * total;
+            // A name only common keys find is kept when they and every key
+            // still to add could carry it over that bar, or a whole-name
+            // typo key would.
+            let mut half_names: Vec<u32> = halves
+                .iter()
+                .flatten()
+                .flat_map(|l| l.iter().copied())
+                .collect();
+            half_names.sort_unstable();
+            half_names.dedup();
+            let adds_later: f64 = adders.iter().map(|&(_, share, _)| share).sum::<f64>()
+                + crowded.iter().map(|&(_, share, _)| share).sum::<f64>();
+            ev.add_common(&common, needed_common - adds_later, &half_names);
+            for (key, share, _) in &adders {
+                ev.next_token();
+                ev.add_to_found(self.posting(key), *share);
+            }
+            for (list, share, token) in crowded {
+                ev.add_to_found_as(token, list, share);
+            }
+            for lists in &halves {
+                ev.next_token();
+                for list in lists {
+                    ev.add_to_found(Some(list), whole);
+                }
+            }
             // When every key is common and some would bring more names than
             // a crowded neighbour (on a large index; on the official lists
             // only a few keys such as Muhammad's have that many), every name
@@ -431,7 +457,6 @@ impl NameIndex {
             } else {
                 PRUNE_SHARE
             } * total;
-            let needed_common = COMMON_ONLY_SHARE * total;
             let ids = ev.touched.iter().copied().filter(|&id| {
                 let i = id as usize;
                 let needed = if ev.rare[i] { needed } else { needed_common };
@@ -714,6 +739,56 @@ impl Evidence {
         } else {
             for &id in list {
                 credit(self, id);
+            }
+        }
+    }
+
+    /// Credits the common keys' postings (names, share, token): each name
+    /// found already, and each other name whose shares reach `least` or
+    /// that `also` lists (sorted). The postings are read in order side by
+    /// side, with the names found, rather than looked up name by name: on a
+    /// large index a common key lists tens of thousands of names, most of
+    /// which nothing else finds and none of which could pass.
+    fn add_common(&mut self, common: &[(&Vec<u32>, f64, u32)], least: f64, also: &[u32]) {
+        if common.is_empty() {
+            return;
+        }
+        let mut found = self.touched.clone();
+        found.sort_unstable();
+        let (mut at_found, mut at_also) = (0, 0);
+        let mut cursors = vec![0usize; common.len()];
+        loop {
+            // The least name not yet read from any posting.
+            let Some(id) = common
+                .iter()
+                .zip(&cursors)
+                .filter_map(|((list, _, _), &at)| list.get(at).copied())
+                .min()
+            else {
+                break;
+            };
+            let (mut sum, mut last) = (0.0, 0);
+            for ((list, share, token), at) in common.iter().zip(cursors.iter_mut()) {
+                if list.get(*at) == Some(&id) {
+                    sum += share;
+                    last = *token;
+                    *at += 1;
+                }
+            }
+            while found.get(at_found).is_some_and(|&f| f < id) {
+                at_found += 1;
+            }
+            while also.get(at_also).is_some_and(|&a| a < id) {
+                at_also += 1;
+            }
+            let is_found = found.get(at_found) == Some(&id);
+            if is_found || sum >= least || also.get(at_also) == Some(&id) {
+                let i = id as usize;
+                if !is_found {
+                    self.touched.push(id);
+                }
+                self.weight[i] += sum;
+                self.credited_by[i] = last;
             }
         }
     }
