@@ -51,6 +51,8 @@ pub struct NameIndex {
     /// names reads memory in order.
     bound_names: Vec<(u32, u32, Summary)>,
     bound_tokens: Vec<TokenStats>,
+    /// Per name, its [`NameClass`] bits.
+    classes: Vec<u8>,
     /// Token keys → their position in `postings`.
     /// (Fx-hashed: a query looks up dozens of short keys, and SipHash's
     /// flooding resistance buys nothing for keys the lists chose.)
@@ -66,6 +68,50 @@ pub struct NameIndex {
     /// Keys on more names than this retrieve by their own postings only
     /// when a query has rarer keys: their neighbours would add thousands.
     common_df: usize,
+}
+
+/// What about a list name, besides the name, moves a hit's score once the
+/// name is scored: the entry's kind, whether it lists birth dates and
+/// nationalities, and whether the list calls the alias weak. A bit each,
+/// so that a query can say per class how high a name must score
+/// ([`Floors`]).
+pub struct NameClass;
+
+impl NameClass {
+    pub const PERSON: u8 = 1;
+    pub const BIRTH_DATES: u8 = 2;
+    pub const NATIONALITIES: u8 = 4;
+    pub const WEAK: u8 = 8;
+    /// How many classes there are.
+    pub const COUNT: usize = 16;
+
+    fn of(entry: &ListEntry, weak: bool) -> u8 {
+        let mut class = 0;
+        if entry.kind == EntryKind::Person {
+            class |= Self::PERSON;
+        }
+        if !entry.birth_dates.is_empty() {
+            class |= Self::BIRTH_DATES;
+        }
+        if !entry.nationalities.is_empty() || !entry.citizenships.is_empty() {
+            class |= Self::NATIONALITIES;
+        }
+        if weak {
+            class |= Self::WEAK;
+        }
+        class
+    }
+}
+
+/// Per [`NameClass`], the least name score a query wants: names of a
+/// class whose floor is above 1 are not looked at.
+#[derive(Debug, Clone, Copy)]
+pub struct Floors(pub [f64; NameClass::COUNT]);
+
+impl Floors {
+    pub fn uniform(min_score: f64) -> Floors {
+        Floors([min_score; NameClass::COUNT])
+    }
 }
 
 /// How many retrieved names are read ahead of bounding them (see
@@ -125,6 +171,7 @@ impl NameIndex {
             names: Vec::new(),
             bound_names: Vec::new(),
             bound_tokens: Vec::new(),
+            classes: Vec::new(),
             keys: FxHashMap::default(),
             postings: Vec::new(),
             deletions: FxHashMap::default(),
@@ -224,6 +271,7 @@ impl NameIndex {
                     }
                 }
             }
+            self.classes.push(NameClass::of(entry, weak));
             self.names.push(IndexedName {
                 entry: entry_id,
                 name: name.to_string(),
@@ -312,6 +360,11 @@ impl NameIndex {
 
     /// Names scoring at least `min_score` against `query`.
     pub fn search<'a>(&'a self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'a>> {
+        self.search_above(query, &Floors::uniform(min_score))
+    }
+
+    /// Names scoring at least their class's floor against `query`.
+    pub fn search_above<'a>(&'a self, query: &AnalyzedName, floors: &Floors) -> Vec<Candidate<'a>> {
         let keys: Vec<(&NameToken, usize)> = query
             .retrieval_tokens()
             .map(|t| (t, self.df(&t.key)))
@@ -420,19 +473,15 @@ impl NameIndex {
                 .map(|r| r.significant().map(|t| self.weight(t)).sum::<f64>())
                 .fold(f64::INFINITY, f64::min);
             let needed_common = COMMON_ONLY_SHARE * total;
-            // A name only common keys find is kept when they and every key
-            // still to add could carry it over that bar, or a whole-name
-            // typo key would.
-            let mut half_names: Vec<u32> = halves
+            // A name only common keys find is kept when they carry it over
+            // that bar, or a key still to add lists it (and may).
+            let later: Vec<&Vec<u32>> = adders
                 .iter()
-                .flatten()
-                .flat_map(|l| l.iter().copied())
+                .filter_map(|(key, _, _)| self.posting(key))
+                .chain(crowded.iter().map(|&(list, _, _)| list))
+                .chain(halves.iter().flatten().copied())
                 .collect();
-            half_names.sort_unstable();
-            half_names.dedup();
-            let adds_later: f64 = adders.iter().map(|&(_, share, _)| share).sum::<f64>()
-                + crowded.iter().map(|&(_, share, _)| share).sum::<f64>();
-            ev.add_common(&common, needed_common - adds_later, &half_names);
+            ev.add_common(&common, needed_common, &later);
             for (key, share, _) in &adders {
                 ev.next_token();
                 ev.add_to_found(self.posting(key), *share);
@@ -460,23 +509,28 @@ impl NameIndex {
             let ids = ev.touched.iter().copied().filter(|&id| {
                 let i = id as usize;
                 let needed = if ev.rare[i] { needed } else { needed_common };
-                ev.weight[i] >= needed
+                ev.weight[i] >= needed && floors.0[usize::from(self.classes[i])] <= 1.0
             });
-            self.score_all(query, ids, min_score, true)
+            self.score_all(query, ids, floors, true)
         })
     }
 
     /// Every name scored: the reference the index's recall is checked
     /// against.
     pub fn search_exhaustive(&self, query: &AnalyzedName, min_score: f64) -> Vec<Candidate<'_>> {
-        self.score_all(query, 0..self.names.len() as u32, min_score, false)
+        self.score_all(
+            query,
+            0..self.names.len() as u32,
+            &Floors::uniform(min_score),
+            false,
+        )
     }
 
     fn score_all(
         &self,
         query: &AnalyzedName,
         ids: impl Iterator<Item = u32>,
-        min_score: f64,
+        floors: &Floors,
         bounded: bool,
     ) -> Vec<Candidate<'_>> {
         let prepared = Prepared::new(query, self);
@@ -505,6 +559,7 @@ impl NameIndex {
             }
             for &id in chunk {
                 let name = &self.names[id as usize];
+                let min_score = floors.0[usize::from(self.classes[id as usize])];
                 // The bound is cheap and provably not below the score: most
                 // retrieved names share only a common token and stop here.
                 // The exhaustive reference scores without it.
@@ -686,6 +741,8 @@ struct Evidence {
     rare: Vec<bool>,
     /// Per name, the last query token that credited it.
     credited_by: Vec<u32>,
+    /// A bit per name, set only inside [`Evidence::add_common`].
+    marks: Vec<u64>,
     token: u32,
     /// Names with any evidence, in the order first found.
     touched: Vec<u32>,
@@ -706,6 +763,7 @@ impl Evidence {
             self.weight.resize(names, 0.0);
             self.rare.resize(names, false);
             self.credited_by.resize(names, 0);
+            self.marks.resize(names.div_ceil(64), 0);
         }
     }
 
@@ -745,28 +803,26 @@ impl Evidence {
 
     /// Credits the common keys' postings (names, share, token): each name
     /// found already, and each other name whose shares reach `least` or
-    /// that `also` lists (sorted). The postings are read in order side by
-    /// side, with the names found, rather than looked up name by name: on a
+    /// that a `later` list holds. The postings are read in order side by
+    /// side with the names found, rather than looked up name by name: on a
     /// large index a common key lists tens of thousands of names, most of
     /// which nothing else finds and none of which could pass.
-    fn add_common(&mut self, common: &[(&Vec<u32>, f64, u32)], least: f64, also: &[u32]) {
+    fn add_common(&mut self, common: &[(&Vec<u32>, f64, u32)], least: f64, later: &[&Vec<u32>]) {
         if common.is_empty() {
             return;
         }
         let mut found = self.touched.clone();
         found.sort_unstable();
-        let (mut at_found, mut at_also) = (0, 0);
+        self.set_marks(later, true);
+        let mut at_found = 0;
         let mut cursors = vec![0usize; common.len()];
-        loop {
-            // The least name not yet read from any posting.
-            let Some(id) = common
-                .iter()
-                .zip(&cursors)
-                .filter_map(|((list, _, _), &at)| list.get(at).copied())
-                .min()
-            else {
-                break;
-            };
+        // The least name not yet read from any posting, in turn.
+        while let Some(id) = common
+            .iter()
+            .zip(&cursors)
+            .filter_map(|((list, _, _), &at)| list.get(at).copied())
+            .min()
+        {
             let (mut sum, mut last) = (0.0, 0);
             for ((list, share, token), at) in common.iter().zip(cursors.iter_mut()) {
                 if list.get(*at) == Some(&id) {
@@ -778,17 +834,27 @@ impl Evidence {
             while found.get(at_found).is_some_and(|&f| f < id) {
                 at_found += 1;
             }
-            while also.get(at_also).is_some_and(|&a| a < id) {
-                at_also += 1;
-            }
             let is_found = found.get(at_found) == Some(&id);
-            if is_found || sum >= least || also.get(at_also) == Some(&id) {
-                let i = id as usize;
+            let i = id as usize;
+            if is_found || sum >= least || self.marks[i / 64] & 1 << (i % 64) != 0 {
                 if !is_found {
                     self.touched.push(id);
                 }
                 self.weight[i] += sum;
                 self.credited_by[i] = last;
+            }
+        }
+        self.set_marks(later, false);
+    }
+
+    /// Marks (or unmarks) every name the lists hold, a bit each.
+    fn set_marks(&mut self, lists: &[&Vec<u32>], on: bool) {
+        for &id in lists.iter().copied().flatten() {
+            let (word, bit) = (id as usize / 64, 1u64 << (id % 64));
+            if on {
+                self.marks[word] |= bit;
+            } else {
+                self.marks[word] &= !bit;
             }
         }
     }

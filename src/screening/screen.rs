@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::index::{normalize_identifier, Candidate, NameIndex};
+use super::index::{normalize_identifier, Candidate, Floors, NameClass, NameIndex};
 use super::lists::{BirthDate, EntryKind, IdentifierKind, ListEntry};
 use super::names::AnalyzedName;
 
@@ -120,21 +120,39 @@ const BIRTH_YEAR_FITS: f64 = 0.04;
 /// What a listed nationality shared adds.
 const NATIONALITY_SHARED: f64 = 0.03;
 
-/// The most `subject`'s birth date and nationalities can add to a name's
-/// score: names scoring that much below the review threshold may still
-/// reach it, and lower ones cannot.
-fn largest_lift(subject: &Subject) -> f64 {
-    let birth = if subject.date_of_birth.is_some() {
-        BIRTH_DATE_EXACT.max(BIRTH_YEAR_FITS)
-    } else {
-        0.0
-    };
-    let nationality = if subject.nationalities.is_empty() {
-        0.0
-    } else {
-        NATIONALITY_SHARED
-    };
-    birth + nationality
+/// What a weak alias takes off.
+const WEAK_ALIAS: f64 = -0.08;
+/// What an entry of the other kind (a person for an organization, or the
+/// reverse) takes off.
+const OTHER_KIND: f64 = -0.3;
+
+/// Per class of list name, the least name score that `subject`'s other
+/// features could still carry to the review threshold: below it by as much
+/// as a confirming birth date and nationality could lift (where the entry
+/// lists them), above it by a weak alias's or another kind's penalty. A
+/// class whose floor is above 1 is not looked at. (A hair lower, for
+/// rounding.)
+fn floors(subject: &Subject, thresholds: Thresholds) -> Floors {
+    let mut floors = [0.0; NameClass::COUNT];
+    for (class, floor) in floors.iter_mut().enumerate() {
+        let class = class as u8;
+        let has = |bit: u8| class & bit != 0;
+        let mut effects = 0.0;
+        if subject.date_of_birth.is_some() && has(NameClass::BIRTH_DATES) {
+            effects += BIRTH_DATE_EXACT.max(BIRTH_YEAR_FITS);
+        }
+        if !subject.nationalities.is_empty() && has(NameClass::NATIONALITIES) {
+            effects += NATIONALITY_SHARED;
+        }
+        if has(NameClass::WEAK) {
+            effects += WEAK_ALIAS;
+        }
+        if (subject.kind == SubjectKind::Person) != has(NameClass::PERSON) {
+            effects += OTHER_KIND;
+        }
+        *floor = thresholds.review - effects - 1e-9;
+    }
+    Floors(floors)
 }
 
 /// Year-level overlap first; full dates must agree to the day to count as
@@ -251,17 +269,16 @@ pub fn screen(
     let organization = subject.kind == SubjectKind::Organization;
     // The best hit per entry, keyed by entry position.
     let mut best: HashMap<u32, Hit> = HashMap::new();
-    // Name scores are looked at from as far below the review threshold as
-    // a confirming birth date or nationality could lift them (a hair more,
-    // for rounding): with neither given, the index bounds and scores
-    // against the threshold itself and reads far fewer names.
-    let floor = thresholds.review - largest_lift(subject) - 1e-9;
+    // Each name is looked at from the score its entry's other features
+    // could carry to the review threshold, and no lower: the index bounds
+    // and scores against that, and skips what cannot make it.
+    let floors = floors(subject, thresholds);
     for query_name in &subject.names {
         let query = AnalyzedName::new(query_name, organization);
         if query.tokens.is_empty() {
             continue;
         }
-        for candidate in index.search(&query, floor) {
+        for candidate in index.search_above(&query, &floors) {
             let entry = index.entry(candidate.name.entry);
             if !wanted(entry) {
                 continue;
@@ -274,14 +291,14 @@ pub fn screen(
             if candidate.name.weak {
                 effects.push(feature(
                     "weak_alias",
-                    -0.08,
+                    WEAK_ALIAS,
                     "the list itself calls this alias low quality".into(),
                 ));
             }
             if !kind_matches(subject.kind, entry.kind) {
                 effects.push(feature(
                     "kind",
-                    -0.3,
+                    OTHER_KIND,
                     format!("the list entry is a {}", entry.kind.as_str()),
                 ));
             }
@@ -548,7 +565,18 @@ mod tests {
         assert!(hits[0].score >= thresholds.review);
         let effects: Vec<&str> = hits[0].features.iter().map(|f| f.feature).collect();
         assert_eq!(effects, ["name", "date_of_birth", "nationality"]);
-        // A birth date alone lifts by less: the index is asked for less.
-        assert!(largest_lift(&confirmed) > largest_lift(&person("Maria Garcia")));
+        // The floor follows what the entry lists and the subject gives.
+        let dated = usize::from(NameClass::PERSON | NameClass::BIRTH_DATES);
+        let plain = floors(&person("Maria Garcia"), thresholds);
+        assert!(plain.0[dated] < thresholds.review && plain.0[dated] > 0.79);
+        let with_date = floors(&confirmed, thresholds);
+        assert!((with_date.0[dated] - (thresholds.review - 0.08)).abs() < 1e-6);
+        let organization = usize::from(NameClass::BIRTH_DATES);
+        assert!(
+            with_date.0[organization] > 1.0,
+            "another kind is never a hit"
+        );
+        let weak = usize::from(NameClass::PERSON | NameClass::WEAK);
+        assert!((with_date.0[weak] - (thresholds.review + 0.08)).abs() < 1e-6);
     }
 }
