@@ -342,17 +342,9 @@ impl NameIndex {
     fn warm(&self, ids: &[u32]) {
         let mut seen = 0u64;
         for &id in ids {
-            let (start, len, summary) = &self.bound_names[id as usize];
-            seen ^= summary.total().to_bits();
-            let tokens = &self.bound_tokens[*start as usize..(start + len) as usize];
-            // Every cache line the tokens' stats cover.
-            let bytes = std::mem::size_of_val(tokens);
-            let base = tokens.as_ptr() as *const u8;
-            let mut offset = 0;
-            while offset < bytes {
-                // SAFETY: within the slice's bytes.
-                seen ^= unsafe { std::ptr::read_volatile(base.add(offset)) } as u64;
-                offset += 64;
+            let (start, len, _) = self.bound_names[id as usize];
+            for stats in &self.bound_tokens[start as usize..(start + len) as usize] {
+                seen ^= stats.id as u64;
             }
         }
         std::hint::black_box(seen);

@@ -278,12 +278,6 @@ pub struct Summary {
     readings: bool,
 }
 
-impl Summary {
-    pub fn total(&self) -> f64 {
-        self.total
-    }
-}
-
 impl Prepared {
     pub fn new(name: &AnalyzedName, rarity: &dyn Rarity) -> Prepared {
         let stats = |tokens: &[NameToken]| -> Vec<TokenStats> {
