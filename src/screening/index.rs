@@ -888,6 +888,25 @@ impl Rarity for NameIndex {
 }
 
 #[cfg(test)]
+impl NameIndex {
+    /// An index over one list, `test`, of these entries.
+    pub(crate) fn of_test_list(entries: Vec<ListEntry>) -> NameIndex {
+        let meta = super::lists::SnapshotMeta {
+            snapshot_id: "test".into(),
+            list_id: "test".into(),
+            version: "test".into(),
+            sha256: String::new(),
+            source_version: None,
+            loaded_at: 0,
+            entry_count: entries.len(),
+        };
+        let mut lists = BTreeMap::new();
+        lists.insert("test".to_string(), Arc::new(LiveList::new(meta, entries)));
+        NameIndex::build(&lists)
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -959,8 +978,6 @@ mod tests {
             assert_eq!(looked_up, compared, "length {len}");
         }
     }
-    use crate::screening::lists::{LiveList, SnapshotMeta};
-
     fn index(names: &[(&str, &[&str])]) -> NameIndex {
         let entries: Vec<ListEntry> = names
             .iter()
@@ -971,18 +988,7 @@ mod tests {
                 entry
             })
             .collect();
-        let meta = SnapshotMeta {
-            snapshot_id: "test".into(),
-            list_id: "test".into(),
-            version: "test".into(),
-            sha256: String::new(),
-            source_version: None,
-            loaded_at: 0,
-            entry_count: entries.len(),
-        };
-        let mut lists = BTreeMap::new();
-        lists.insert("test".to_string(), Arc::new(LiveList::new(meta, entries)));
-        NameIndex::build(&lists)
+        NameIndex::of_test_list(entries)
     }
 
     fn found(index: &NameIndex, query: &str) -> Vec<String> {

@@ -482,25 +482,11 @@ fn add_identifier_hits(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::sync::Arc;
-
     use super::*;
-    use crate::screening::lists::{LiveList, PartialDate, SnapshotMeta};
+    use crate::screening::lists::PartialDate;
 
     fn index(entries: Vec<ListEntry>) -> NameIndex {
-        let meta = SnapshotMeta {
-            snapshot_id: "test".into(),
-            list_id: "test".into(),
-            version: "test".into(),
-            sha256: String::new(),
-            source_version: None,
-            loaded_at: 0,
-            entry_count: entries.len(),
-        };
-        let mut lists = BTreeMap::new();
-        lists.insert("test".to_string(), Arc::new(LiveList::new(meta, entries)));
-        NameIndex::build(&lists)
+        NameIndex::of_test_list(entries)
     }
 
     fn person(name: &str) -> Subject {
