@@ -205,7 +205,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 /// Builds the index, then times the query mix twice: names alone, and
 /// with a birth date and a nationality (which widen the band of name
-/// scores each query must look at: see `screen::largest_lift`).
+/// scores each query must look at: see `floors` in `src/screening/screen.rs`).
 fn profile(label: &str, lists: &Lists) -> (NameIndex, Vec<Subject>) {
     let before = resident_bytes();
     let started = Instant::now();

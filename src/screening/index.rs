@@ -435,21 +435,25 @@ impl NameIndex {
             let (finders, adders): (Vec<_>, Vec<_>) = query
                 .all_readings()
                 .flat_map(query_cross_keys)
-                .filter(|(_, key, _, _)| self.df(key) <= self.common_df)
-                .map(|(token, key, share, finds)| (key, share * self.weight(token), finds))
+                .filter_map(|(token, key, share, finds)| {
+                    let list = self.posting(&key)?;
+                    (list.len() <= self.common_df)
+                        .then(|| (list, share * self.weight(token), finds))
+                })
                 .partition(|&(_, _, finds)| finds);
-            for (key, share, _) in &finders {
+            for &(list, share, _) in &finders {
                 ev.next_token();
-                ev.add(self.posting(key), *share, true);
+                ev.add(Some(list), share, true);
             }
             // A whole-name typo: one end of the joined name is intact. Such
             // a name shares some token key with the query (a common one, or
             // it would be found already); this lifts it over the bar.
             let whole: f64 = query.significant().map(|t| self.weight(t)).sum();
+            let joined = joined_name(query);
             let halves: [Vec<&Vec<u32>>; 2] = [true, false].map(|front| {
-                joined_name(query).map_or(Vec::new(), |joined| {
+                joined.as_ref().map_or(Vec::new(), |joined| {
                     comparable_lengths(joined.len())
-                        .filter_map(|len| half_key(&joined, len, front))
+                        .filter_map(|len| half_key(joined, len, front))
                         .filter_map(|key| self.posting(&key))
                         .collect()
                 })
@@ -469,14 +473,14 @@ impl NameIndex {
             // that bar, or a key still to add lists it (and may).
             let later: Vec<&Vec<u32>> = adders
                 .iter()
-                .filter_map(|(key, _, _)| self.posting(key))
+                .map(|&(list, _, _)| list)
                 .chain(crowded.iter().map(|&(list, _, _)| list))
                 .chain(halves.iter().flatten().copied())
                 .collect();
             ev.add_common(&common, needed_common, &later);
-            for (key, share, _) in &adders {
+            for &(list, share, _) in &adders {
                 ev.next_token();
-                ev.add_to_found(self.posting(key), *share);
+                ev.add_to_found(Some(list), share);
             }
             for (list, share, token) in crowded {
                 ev.add_to_found_as(token, list, share);
@@ -798,7 +802,11 @@ impl Evidence {
     /// that a `later` list holds. The postings are read in order side by
     /// side with the names found, rather than looked up name by name: on a
     /// large index a common key lists tens of thousands of names, most of
-    /// which nothing else finds and none of which could pass.
+    /// which nothing else finds and which common keys alone cannot carry
+    /// over the bar. Every name the old name-by-name crediting let through
+    /// the filter still passes it (a few more may: a name is marked as
+    /// credited by a common token, so a crowded neighbour of a rarer token
+    /// may add to it again).
     fn add_common(&mut self, common: &[(&Vec<u32>, f64, u32)], least: f64, later: &[&Vec<u32>]) {
         if common.is_empty() {
             return;

@@ -70,9 +70,8 @@ fn char_count(s: &str) -> usize {
 }
 
 /// `similarity(a, b)` when it is at least `least`; `None` means it is
-/// below. Only distances that could qualify are computed (a band of the
-/// table around its diagonal, stopped once every path is too long), which
-/// matters for whole names compared as joined strings.
+/// below. (The distance is computed in full: by bit vectors that costs
+/// less than the band of the table an early stop would save.)
 pub fn similarity_at_least(a: &str, b: &str, least: f64) -> Option<f64> {
     let max = char_count(a).max(char_count(b));
     if max == 0 {
@@ -243,6 +242,24 @@ mod tests {
                 strsim::osa_distance(&a, &b),
                 "{a} / {b}"
             );
+        }
+    }
+
+    /// Strings whose shorter side is at the edge of a word's 64 bits, with
+    /// edits at both ends of the word.
+    #[test]
+    fn bit_parallel_distance_at_the_word_edge() {
+        let base: String = "abcdefghij".repeat(7);
+        for len in [63, 64, 65] {
+            let a = &base[..len];
+            let mut swapped = a.as_bytes().to_vec();
+            swapped.swap(0, 1);
+            swapped.swap(len - 2, len - 1);
+            let swapped = String::from_utf8(swapped).unwrap();
+            let shorter = &a[1..len - 1];
+            for b in [a, swapped.as_str(), shorter, "", &base[..len + 5]] {
+                assert_eq!(osa_distance(a, b), strsim::osa_distance(a, b), "{len}: {b}");
+            }
         }
     }
 
