@@ -125,8 +125,9 @@ impl Application {
             create_jobs,
             batch::writer_count(store.backend(), config.database_max_connections),
         );
-        // Subscribed after the lists were loaded above: only later versions
-        // re-screen.
+        // Subscribed after the lists were loaded above: the versions loaded
+        // now re-screen only tenants no finished run covered them for (see
+        // rescreen.rs), later versions every tenant as they come.
         background.push(tokio::spawn(rescreen::run(
             state.clone().into_inner(),
             state.lists.live().publications(),

@@ -3,12 +3,16 @@
 //! listed after they applied is flagged (and `candidate.rescreened` sent)
 //! without waiting for their next update or telemetry report. Only
 //! candidates whose outcome changed get a new assessment
-//! ([`rescreen_candidate`]).
+//! ([`rescreen_candidate`]). Each tenant's finished run records the list
+//! versions it covered; a server that starts with other versions live
+//! (imported by the command line while no server ran, or a run a restart
+//! cut short) re-screens the tenants they are new to at once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::risk::run::{rescreen_candidate, RunError};
@@ -27,56 +31,95 @@ pub struct Rescreened {
     /// Those whose outcome changed, and got a new assessment.
     pub changed: usize,
     /// Those that could not be assessed (logged by id); they are tried
-    /// again on the next publication.
+    /// again on the next publication or start.
     pub failed: usize,
 }
 
-/// Re-screens after every publication of the live lists, until they are
-/// dropped.
+/// Which tenants a run covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tenants {
+    Every,
+    /// Those whose last finished run covered other list versions than the
+    /// live ones, or that never had one.
+    NotCovered,
+}
+
+/// Re-screens the tenants the live lists are new to, then every tenant
+/// after every publication of the live lists, until they are dropped.
 pub async fn run(state: Arc<AppState>, mut publications: watch::Receiver<u64>) {
+    if !state.lists.live().current().lists.is_empty() {
+        run_once(&state, Tenants::NotCovered).await;
+    }
     while publications.changed().await.is_ok() {
         tokio::time::sleep(SETTLE).await;
         publications.borrow_and_update();
-        match rescreen_all(&state).await {
-            Ok(done) => tracing::info!(
-                candidates = done.candidates,
-                changed = done.changed,
-                failed = done.failed,
-                "candidates re-screened after a list update"
-            ),
-            Err(e) => tracing::warn!(error = %e, "re-screening stopped"),
-        }
+        run_once(&state, Tenants::Every).await;
     }
 }
 
-/// Assesses every live candidate of every tenant again.
-pub async fn rescreen_all(state: &AppState) -> Result<Rescreened, RunError> {
+async fn run_once(state: &AppState, tenants: Tenants) {
+    match rescreen_all(state, tenants).await {
+        Ok(done) => tracing::info!(
+            candidates = done.candidates,
+            changed = done.changed,
+            failed = done.failed,
+            ?tenants,
+            "candidates re-screened"
+        ),
+        Err(e) => tracing::warn!(error = %e, "re-screening stopped"),
+    }
+}
+
+/// Assesses every live candidate of these tenants again. A tenant whose
+/// candidates were all assessed is recorded as covered by the versions
+/// live when the run began (a publication during the run brings a run of
+/// its own).
+pub async fn rescreen_all(state: &AppState, tenants: Tenants) -> Result<Rescreened, RunError> {
+    let versions = state.lists.live().current().versions();
     let mut done = Rescreened::default();
     for tenant in state.store.list_tenants().await? {
-        let mut after = None;
-        loop {
-            let page = state
-                .store
-                .list_candidates(tenant.id, None, after, PAGE)
-                .await?;
-            for record in &page.items {
-                let Some(data) = &record.data else { continue };
-                done.candidates += 1;
-                match rescreen_candidate(state, tenant.id, record.id, data).await {
-                    Ok(Some(_)) => done.changed += 1,
-                    Ok(None) => {}
-                    Err(e) => {
-                        // Ids only: the candidate's data is personal.
-                        tracing::warn!(candidate = %record.id, error = %e, "re-screening a candidate failed");
-                        done.failed += 1;
-                    }
-                }
-            }
-            match page.next_after {
-                Some(last) => after = Some(last),
-                None => break,
-            }
+        if tenants == Tenants::NotCovered
+            && state.store.rescreened_lists(tenant.id).await?.as_deref() == Some(&versions)
+        {
+            continue;
+        }
+        let failed_before = done.failed;
+        rescreen_tenant(state, tenant.id, &mut done).await?;
+        if done.failed == failed_before {
+            state.store.record_rescreened(tenant.id, &versions).await?;
         }
     }
     Ok(done)
+}
+
+/// Assesses every live candidate of one tenant again.
+async fn rescreen_tenant(
+    state: &AppState,
+    tenant: Uuid,
+    done: &mut Rescreened,
+) -> Result<(), RunError> {
+    let mut after = None;
+    loop {
+        let page = state
+            .store
+            .list_candidates(tenant, None, after, PAGE)
+            .await?;
+        for record in &page.items {
+            let Some(data) = &record.data else { continue };
+            done.candidates += 1;
+            match rescreen_candidate(state, tenant, record.id, data).await {
+                Ok(Some(_)) => done.changed += 1,
+                Ok(None) => {}
+                Err(e) => {
+                    // Ids only: the candidate's data is personal.
+                    tracing::warn!(candidate = %record.id, error = %e, "re-screening a candidate failed");
+                    done.failed += 1;
+                }
+            }
+        }
+        match page.next_after {
+            Some(last) => after = Some(last),
+            None => return Ok(()),
+        }
+    }
 }

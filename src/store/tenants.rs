@@ -51,3 +51,33 @@ impl Store {
         Ok(row.try_get::<i64, _>("n")? > 0)
     }
 }
+
+/// Re-screening's record, per tenant, of the list versions all its live
+/// candidates were last assessed against (see `jobs::rescreen`).
+impl Store {
+    /// The live versions (as `LiveSet::versions` writes them) the tenant's
+    /// last finished re-screening covered, if one finished.
+    pub async fn rescreened_lists(&self, tenant: Uuid) -> StoreResult<Option<String>> {
+        let row = sqlx::query("SELECT lists FROM rescreen_state WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get("lists")).transpose()?)
+    }
+
+    /// Records that re-screening the tenant's candidates over `lists`
+    /// finished.
+    pub async fn record_rescreened(&self, tenant: Uuid, lists: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO rescreen_state (tenant_id, lists, finished_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id) DO UPDATE SET \
+               lists = EXCLUDED.lists, finished_at = EXCLUDED.finished_at",
+        )
+        .bind(tenant.to_string())
+        .bind(lists)
+        .bind(now_micros())
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}

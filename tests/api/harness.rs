@@ -231,6 +231,12 @@ impl TestApp {
         self.database
     }
 
+    /// Stops this server and leaves its database, for what another process
+    /// does while no server runs; `restart_*` starts the next one.
+    pub async fn pause(&self) {
+        self.handle.stop(true).await;
+    }
+
     /// Stops this server and starts a new one on the same database; the
     /// new app must be stopped before this one.
     pub async fn restart_same(app: &TestApp) -> TestApp {

@@ -725,6 +725,103 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
     receiver_handle.stop(true).await;
 }
 
+/// A list version imported by the command line while no server ran goes
+/// live when the next one starts, and the candidates are re-screened then;
+/// a start with nothing new re-screens nothing.
+async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) {
+    let (receiver, url, receiver_handle) = Receiver::start(0).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().to_path_buf();
+    let Some(app) = TestApp::spawn_with(backend, move |c| with_list_copy(c, &path)).await else {
+        return;
+    };
+    load_lists(&app).await;
+    let (tenant, key) = app
+        .tenant_with_key(&["candidates:read", "candidates:write", "webhooks:manage"])
+        .await;
+    subscribe(&app, &key, &receiver, &url, json!(["candidate.rescreened"])).await;
+    let later = create(&app, &key, us_candidate("c-later", "Pak Myong-ho")).await;
+    assert_eq!(later["assessment"]["decision"], "clear", "{later}");
+    let id = later["id"].as_str().unwrap().to_string();
+
+    app.pause().await;
+    {
+        use std::io::Write;
+        let mut sdn = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("sdn.csv"))
+            .unwrap();
+        writeln!(
+            sdn,
+            r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#
+        )
+        .unwrap();
+    }
+    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_hirevet"));
+    import.args([
+        "--database-url",
+        app.database_url(),
+        "lists",
+        "import",
+        "--source",
+        "us_ofac_sdn",
+    ]);
+    for f in DPRK_LIST_FILES {
+        import.arg("--path").arg(dir.path().join(f));
+    }
+    let import = import
+        .env_remove("HIREVET_DATABASE_URL")
+        .output()
+        .expect("run hirevet lists import");
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+
+    let imported = String::from_utf8(import.stdout).unwrap();
+
+    let path = dir.path().to_path_buf();
+    let app2 = TestApp::restart_with(&app, move |c| dprk_list_in(c, &path)).await;
+    let accepted = receiver.wait_accepted(1).await;
+    assert_eq!(accepted.len(), 1, "{accepted:?}");
+    let data = &accepted[0].body["data"];
+    assert_eq!(accepted[0].event_type, "candidate.rescreened");
+    assert_eq!(data["candidate"]["external_id"], "c-later", "{data}");
+    assert_eq!(
+        data["assessment"]["sanctions"]["hits"][0]["entry_id"], "8104",
+        "{data}"
+    );
+    assert_eq!(
+        history_triggers(&app2, &key, &id).await,
+        ["lists_updated", "candidate_created"]
+    );
+    // The tenant is recorded as covered by the imported version...
+    let covered = format!("us_ofac_sdn={}", imported.trim());
+    let mut recorded = None;
+    for _ in 0..50 {
+        recorded = app2.store.rescreened_lists(tenant).await.unwrap();
+        if recorded.as_deref() == Some(covered.as_str()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(recorded.as_deref(), Some(covered.as_str()));
+    // ... so the next start re-screens nothing and sends nothing.
+    let path = dir.path().to_path_buf();
+    let app3 = TestApp::restart_with(&app2, move |c| dprk_list_in(c, &path)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(receiver.accepted().len(), 1);
+    assert_eq!(
+        history_triggers(&app3, &key, &id).await,
+        ["lists_updated", "candidate_created"]
+    );
+    app3.stop().await;
+    app2.stop().await;
+    app.stop().await;
+    receiver_handle.stop(true).await;
+}
+
 on_each_backend!(
     clean_is_clear_anydesk_in_shanghai_is_review_sdn_is_block,
     missing_lists_are_never_clear,
@@ -733,4 +830,5 @@ on_each_backend!(
     alert_email_waits_for_smtp_and_arrives,
     bad_policies_are_refused_naming_the_line,
     a_candidate_listed_after_applying_is_rescreened,
+    lists_imported_while_no_server_ran_rescreen_at_start,
 );

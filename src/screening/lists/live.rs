@@ -57,6 +57,17 @@ pub struct LiveSet {
 }
 
 impl LiveSet {
+    /// Which version of each list is live, as one string
+    /// (`un_sc=083bb9eb522d;us_ofac_sdn=28b70bc549ba`): equal strings, the
+    /// same lists.
+    pub fn versions(&self) -> String {
+        self.lists
+            .iter()
+            .map(|(id, list)| format!("{id}={}", list.meta.version))
+            .collect::<Vec<_>>()
+            .join(";")
+    }
+
     /// Screens `subject` over these lists (or only `lists`). Over an index
     /// small enough that a query takes well under a millisecond (the
     /// official lists) it runs on the calling task: handing it to the
