@@ -654,41 +654,81 @@ fn with_list_copy(config: &mut Config, dir: &std::path::Path) {
     dprk_list_in(config, dir);
 }
 
-/// Appends an entry to the copied SDN file and refreshes the list.
-async fn list_and_refresh(app: &TestApp, dir: &std::path::Path, line: &str) {
+/// Appends an entry to the copied SDN file.
+fn append_to_sdn(dir: &std::path::Path, line: &str) {
     use std::io::Write;
     let mut sdn = std::fs::OpenOptions::new()
         .append(true)
         .open(dir.join("sdn.csv"))
         .unwrap();
     writeln!(sdn, "{line}").unwrap();
+}
+
+/// Appends an entry to the copied SDN file and refreshes the list.
+async fn list_and_refresh(app: &TestApp, dir: &std::path::Path, line: &str) {
+    append_to_sdn(dir, line);
     load_lists(app).await;
 }
 
-async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
+/// The SDN entry that lists the candidate `Pak Myong-ho` of the
+/// re-screening tests.
+const PAK_MYONG_HO: &str = r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#;
+
+/// What the re-screening tests start from: a webhook receiver subscribed to
+/// `candidate.rescreened`, an app on a copy of the DPRK list (in `dir`),
+/// and a tenant whose candidate `Pak Myong-ho` (no list has him yet) is
+/// clear.
+struct RescreenSetup {
+    receiver: Receiver,
+    receiver_handle: actix_web::dev::ServerHandle,
+    dir: tempfile::TempDir,
+    app: TestApp,
+    tenant: uuid::Uuid,
+    key: String,
+    later: Value,
+}
+
+async fn rescreen_setup(backend: Backend) -> Option<RescreenSetup> {
     let (receiver, url, receiver_handle) = Receiver::start(0).await;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().to_path_buf();
-    let Some(app) = TestApp::spawn_with(backend, move |c| with_list_copy(c, &path)).await else {
-        return;
-    };
+    let app = TestApp::spawn_with(backend, move |c| with_list_copy(c, &path)).await?;
     load_lists(&app).await;
-    let (_, key) = app
+    let (tenant, key) = app
         .tenant_with_key(&["candidates:read", "candidates:write", "webhooks:manage"])
         .await;
     subscribe(&app, &key, &receiver, &url, json!(["candidate.rescreened"])).await;
     let later = create(&app, &key, us_candidate("c-later", "Pak Myong-ho")).await;
     assert_eq!(later["assessment"]["decision"], "clear", "{later}");
+    Some(RescreenSetup {
+        receiver,
+        receiver_handle,
+        dir,
+        app,
+        tenant,
+        key,
+        later,
+    })
+}
+
+async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
+    let Some(RescreenSetup {
+        receiver,
+        receiver_handle,
+        dir,
+        app,
+        key,
+        later,
+        ..
+    }) = rescreen_setup(backend).await
+    else {
+        return;
+    };
     let unaffected = create(&app, &key, us_candidate("c-other", "Avery Johnson")).await;
     assert_eq!(unaffected["assessment"]["decision"], "clear");
 
     // OFAC lists him: his next assessment is made at once, and sent.
-    list_and_refresh(
-        &app,
-        dir.path(),
-        r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#,
-    )
-    .await;
+    list_and_refresh(&app, dir.path(), PAK_MYONG_HO).await;
     let accepted = receiver.wait_accepted(1).await;
     assert_eq!(accepted.len(), 1, "{accepted:?}");
     let event = &accepted[0];
@@ -729,34 +769,22 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
 /// live when the next one starts, and the candidates are re-screened then;
 /// a start with nothing new re-screens nothing.
 async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) {
-    let (receiver, url, receiver_handle) = Receiver::start(0).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().to_path_buf();
-    let Some(app) = TestApp::spawn_with(backend, move |c| with_list_copy(c, &path)).await else {
+    let Some(RescreenSetup {
+        receiver,
+        receiver_handle,
+        dir,
+        app,
+        tenant,
+        key,
+        later,
+    }) = rescreen_setup(backend).await
+    else {
         return;
     };
-    load_lists(&app).await;
-    let (tenant, key) = app
-        .tenant_with_key(&["candidates:read", "candidates:write", "webhooks:manage"])
-        .await;
-    subscribe(&app, &key, &receiver, &url, json!(["candidate.rescreened"])).await;
-    let later = create(&app, &key, us_candidate("c-later", "Pak Myong-ho")).await;
-    assert_eq!(later["assessment"]["decision"], "clear", "{later}");
     let id = later["id"].as_str().unwrap().to_string();
 
     app.pause().await;
-    {
-        use std::io::Write;
-        let mut sdn = std::fs::OpenOptions::new()
-            .append(true)
-            .open(dir.path().join("sdn.csv"))
-            .unwrap();
-        writeln!(
-            sdn,
-            r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#
-        )
-        .unwrap();
-    }
+    append_to_sdn(dir.path(), PAK_MYONG_HO);
     let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_hirevet"));
     import.args([
         "--database-url",
