@@ -26,34 +26,63 @@ const SETTLE: Duration = Duration::from_millis(500);
 
 /// What one run did.
 #[derive(Debug, Default, PartialEq, Eq)]
-pub struct Rescreened {
-    pub candidates: usize,
+struct Rescreened {
+    candidates: usize,
     /// Those whose outcome changed, and got a new assessment.
-    pub changed: usize,
+    changed: usize,
     /// Those that could not be assessed (logged by id); they are tried
     /// again on the next publication or start.
-    pub failed: usize,
+    failed: usize,
 }
 
 /// Which tenants a run covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tenants {
+enum Tenants {
     Every,
     /// Those whose last finished run covered other list versions than the
     /// live ones, or that never had one.
     NotCovered,
 }
 
+/// How often the start looks again whether the lists are current.
+const CURRENT_RETRY: Duration = Duration::from_secs(30);
+
 /// Re-screens the tenants the live lists are new to, then every tenant
 /// after every publication of the live lists, until they are dropped.
 pub async fn run(state: Arc<AppState>, mut publications: watch::Receiver<u64>) {
-    if !state.lists.live().current().lists.is_empty() {
-        run_once(&state, Tenants::NotCovered).await;
+    // The start's run waits until every enabled list is live and current:
+    // after a long stop some may be stale until the scheduler's first
+    // refresh, and assessing then would mark every clear candidate
+    // incomplete. A publication first brings a run over every tenant
+    // instead.
+    let published = tokio::select! {
+        () = lists_current(&state) => {
+            run_once(&state, Tenants::NotCovered).await;
+            false
+        }
+        changed = publications.changed() => changed.is_ok(),
+    };
+    if published || publications.changed().await.is_ok() {
+        loop {
+            tokio::time::sleep(SETTLE).await;
+            publications.borrow_and_update();
+            run_once(&state, Tenants::Every).await;
+            if publications.changed().await.is_err() {
+                break;
+            }
+        }
     }
-    while publications.changed().await.is_ok() {
-        tokio::time::sleep(SETTLE).await;
-        publications.borrow_and_update();
-        run_once(&state, Tenants::Every).await;
+}
+
+/// Returns once every enabled list is live and current.
+async fn lists_current(state: &AppState) {
+    loop {
+        match state.lists.missing_lists().await {
+            Ok(missing) if missing.is_empty() => return,
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "reading the lists' state failed"),
+        }
+        tokio::time::sleep(CURRENT_RETRY).await;
     }
 }
 
@@ -70,23 +99,35 @@ async fn run_once(state: &AppState, tenants: Tenants) {
     }
 }
 
-/// Assesses every live candidate of these tenants again. A tenant whose
-/// candidates were all assessed is recorded as covered by the versions
-/// live when the run began (a publication during the run brings a run of
-/// its own).
-pub async fn rescreen_all(state: &AppState, tenants: Tenants) -> Result<Rescreened, RunError> {
+/// Assesses every live candidate of these tenants again. A tenant's record
+/// of the versions it was re-screened against is dropped before its run and
+/// written, with the versions live when the run began, once every one of
+/// its candidates was assessed (a publication during the run brings a run
+/// of its own): a run cut short leaves the tenant to the next start. A
+/// failure to read or write the record is logged and costs at most a
+/// needless run at the next start.
+async fn rescreen_all(state: &AppState, tenants: Tenants) -> Result<Rescreened, RunError> {
     let versions = state.lists.live().current().versions();
     let mut done = Rescreened::default();
     for tenant in state.store.list_tenants().await? {
-        if tenants == Tenants::NotCovered
-            && state.store.rescreened_lists(tenant.id).await?.as_deref() == Some(&versions)
-        {
-            continue;
+        if tenants == Tenants::NotCovered {
+            match state.store.rescreened_lists(tenant.id).await {
+                Ok(Some(covered)) if covered == versions => continue,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(tenant = %tenant.id, error = %e, "reading the re-screening record failed")
+                }
+            }
+        }
+        if let Err(e) = state.store.forget_rescreened(tenant.id).await {
+            tracing::warn!(tenant = %tenant.id, error = %e, "dropping the re-screening record failed");
         }
         let failed_before = done.failed;
         rescreen_tenant(state, tenant.id, &mut done).await?;
         if done.failed == failed_before {
-            state.store.record_rescreened(tenant.id, &versions).await?;
+            if let Err(e) = state.store.record_rescreened(tenant.id, &versions).await {
+                tracing::warn!(tenant = %tenant.id, error = %e, "recording the re-screening failed");
+            }
         }
     }
     Ok(done)

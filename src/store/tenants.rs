@@ -65,8 +65,17 @@ impl Store {
         Ok(row.map(|r| r.try_get("lists")).transpose()?)
     }
 
+    /// Drops the record, as a re-screening of the tenant begins.
+    pub async fn forget_rescreened(&self, tenant: Uuid) -> StoreResult<()> {
+        sqlx::query("DELETE FROM rescreen_state WHERE tenant_id = $1")
+            .bind(tenant.to_string())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Records that re-screening the tenant's candidates over `lists`
-    /// finished.
+    /// finished (`finished_at` is for operators).
     pub async fn record_rescreened(&self, tenant: Uuid, lists: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO rescreen_state (tenant_id, lists, finished_at) VALUES ($1, $2, $3) \

@@ -651,7 +651,14 @@ fn with_list_copy(config: &mut Config, dir: &std::path::Path) {
     for f in DPRK_LIST_FILES {
         std::fs::copy(fixture(&format!("lists/ofac_dprk/{f}")), dir.join(f)).unwrap();
     }
+    with_list_in(config, dir);
+}
+
+/// The list copy in `dir` as the live source; other versions in the
+/// database reach the app only at start or by a refresh the test asks for.
+fn with_list_in(config: &mut Config, dir: &std::path::Path) {
     dprk_list_in(config, dir);
+    config.lists.poll_interval = Duration::from_secs(3600);
 }
 
 /// Appends an entry to the copied SDN file.
@@ -673,6 +680,9 @@ async fn list_and_refresh(app: &TestApp, dir: &std::path::Path, line: &str) {
 /// The SDN entry that lists the candidate `Pak Myong-ho` of the
 /// re-screening tests.
 const PAK_MYONG_HO: &str = r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#;
+
+/// An SDN entry that lists the candidate `Song Il-gwang`.
+const SONG_IL_GWANG: &str = r#"8105,"SONG, Il Gwang","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#;
 
 /// What the re-screening tests start from: a webhook receiver subscribed to
 /// `candidate.rescreened`, an app on a copy of the DPRK list (in `dir`),
@@ -753,21 +763,45 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
     );
 
     // A list change that changes nothing for either sends nothing more.
-    list_and_refresh(
-        &app,
-        dir.path(),
-        r#"8105,"SONG, Il Gwang","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#,
-    )
-    .await;
+    list_and_refresh(&app, dir.path(), SONG_IL_GWANG).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.accepted().len(), 1);
     app.stop().await;
     receiver_handle.stop(true).await;
 }
 
+/// Appends `line` to the copied SDN file and imports it with the command
+/// line, as an operator would while no server runs; the new version.
+fn import_with_cli(app: &TestApp, dir: &std::path::Path, line: &str) -> String {
+    append_to_sdn(dir, line);
+    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_hirevet"));
+    import.args([
+        "--database-url",
+        app.database_url(),
+        "lists",
+        "import",
+        "--source",
+        "us_ofac_sdn",
+    ]);
+    for f in DPRK_LIST_FILES {
+        import.arg("--path").arg(dir.join(f));
+    }
+    let import = import
+        .env_remove("HIREVET_DATABASE_URL")
+        .output()
+        .expect("run hirevet lists import");
+    assert!(
+        import.status.success(),
+        "{}",
+        String::from_utf8_lossy(&import.stderr)
+    );
+    String::from_utf8(import.stdout).unwrap().trim().to_string()
+}
+
 /// A list version imported by the command line while no server ran goes
-/// live when the next one starts, and the candidates are re-screened then;
-/// a start with nothing new re-screens nothing.
+/// live when the next one starts, and the tenant's candidates are
+/// re-screened then; a tenant recorded as covered by the live versions is
+/// not.
 async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) {
     let Some(RescreenSetup {
         receiver,
@@ -782,35 +816,14 @@ async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) 
         return;
     };
     let id = later["id"].as_str().unwrap().to_string();
+    let other = create(&app, &key, us_candidate("c-song", "Song Il-gwang")).await;
+    assert_eq!(other["assessment"]["decision"], "clear", "{other}");
+    let other_id = other["id"].as_str().unwrap().to_string();
 
     app.pause().await;
-    append_to_sdn(dir.path(), PAK_MYONG_HO);
-    let mut import = std::process::Command::new(env!("CARGO_BIN_EXE_hirevet"));
-    import.args([
-        "--database-url",
-        app.database_url(),
-        "lists",
-        "import",
-        "--source",
-        "us_ofac_sdn",
-    ]);
-    for f in DPRK_LIST_FILES {
-        import.arg("--path").arg(dir.path().join(f));
-    }
-    let import = import
-        .env_remove("HIREVET_DATABASE_URL")
-        .output()
-        .expect("run hirevet lists import");
-    assert!(
-        import.status.success(),
-        "{}",
-        String::from_utf8_lossy(&import.stderr)
-    );
-
-    let imported = String::from_utf8(import.stdout).unwrap();
-
+    let imported = import_with_cli(&app, dir.path(), PAK_MYONG_HO);
     let path = dir.path().to_path_buf();
-    let app2 = TestApp::restart_with(&app, move |c| dprk_list_in(c, &path)).await;
+    let app2 = TestApp::restart_with(&app, move |c| with_list_in(c, &path)).await;
     let accepted = receiver.wait_accepted(1).await;
     assert_eq!(accepted.len(), 1, "{accepted:?}");
     let data = &accepted[0].body["data"];
@@ -824,8 +837,8 @@ async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) 
         history_triggers(&app2, &key, &id).await,
         ["lists_updated", "candidate_created"]
     );
-    // The tenant is recorded as covered by the imported version...
-    let covered = format!("us_ofac_sdn={}", imported.trim());
+    // The tenant is recorded as covered by the imported version.
+    let covered = format!("us_ofac_sdn={imported}");
     let mut recorded = None;
     for _ in 0..50 {
         recorded = app2.store.rescreened_lists(tenant).await.unwrap();
@@ -835,14 +848,23 @@ async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(recorded.as_deref(), Some(covered.as_str()));
-    // ... so the next start re-screens nothing and sends nothing.
+
+    // A tenant recorded as covered is skipped at start: with the record
+    // planted for a version that would flag the other candidate, nothing
+    // is re-screened or sent.
+    app2.pause().await;
+    let imported = import_with_cli(&app2, dir.path(), SONG_IL_GWANG);
+    app2.store
+        .record_rescreened(tenant, &format!("us_ofac_sdn={imported}"))
+        .await
+        .unwrap();
     let path = dir.path().to_path_buf();
-    let app3 = TestApp::restart_with(&app2, move |c| dprk_list_in(c, &path)).await;
+    let app3 = TestApp::restart_with(&app2, move |c| with_list_in(c, &path)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.accepted().len(), 1);
     assert_eq!(
-        history_triggers(&app3, &key, &id).await,
-        ["lists_updated", "candidate_created"]
+        history_triggers(&app3, &key, &other_id).await,
+        ["candidate_created"]
     );
     app3.stop().await;
     app2.stop().await;
