@@ -55,22 +55,18 @@ pub async fn run(state: Arc<AppState>, mut publications: watch::Receiver<u64>) {
     // refresh, and assessing then would mark every clear candidate
     // incomplete. A publication first brings a run over every tenant
     // instead.
-    let published = tokio::select! {
+    let mut published = tokio::select! {
         () = lists_current(&state) => {
             run_once(&state, Tenants::NotCovered).await;
             false
         }
         changed = publications.changed() => changed.is_ok(),
     };
-    if published || publications.changed().await.is_ok() {
-        loop {
-            tokio::time::sleep(SETTLE).await;
-            publications.borrow_and_update();
-            run_once(&state, Tenants::Every).await;
-            if publications.changed().await.is_err() {
-                break;
-            }
-        }
+    while published || publications.changed().await.is_ok() {
+        published = false;
+        tokio::time::sleep(SETTLE).await;
+        publications.borrow_and_update();
+        run_once(&state, Tenants::Every).await;
     }
 }
 

@@ -147,7 +147,12 @@ fn floors(subject: &Subject, thresholds: Thresholds) -> Floors {
         if has(NameClass::WEAK) {
             effects += WEAK_ALIAS;
         }
-        if (subject.kind == SubjectKind::Person) != has(NameClass::PERSON) {
+        let kind = if has(NameClass::PERSON) {
+            EntryKind::Person
+        } else {
+            EntryKind::Organization
+        };
+        if !kind_matches(subject.kind, kind) {
             effects += OTHER_KIND;
         }
         *floor = thresholds.review - effects - 1e-9;

@@ -677,12 +677,23 @@ async fn list_and_refresh(app: &TestApp, dir: &std::path::Path, line: &str) {
     load_lists(app).await;
 }
 
+/// An SDN line listing a North Korean individual.
+fn sdn_person(entry_id: u32, name: &str) -> String {
+    format!(
+        r#"{entry_id},"{name}","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#
+    )
+}
+
 /// The SDN entry that lists the candidate `Pak Myong-ho` of the
 /// re-screening tests.
-const PAK_MYONG_HO: &str = r#"8104,"PAK, Myong Ho","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#;
+fn pak_myong_ho() -> String {
+    sdn_person(8104, "PAK, Myong Ho")
+}
 
 /// An SDN entry that lists the candidate `Song Il-gwang`.
-const SONG_IL_GWANG: &str = r#"8105,"SONG, Il Gwang","individual","DPRK3",-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,-0- ,"nationality Korea, North.""#;
+fn song_il_gwang() -> String {
+    sdn_person(8105, "SONG, Il Gwang")
+}
 
 /// What the re-screening tests start from: a webhook receiver subscribed to
 /// `candidate.rescreened`, an app on a copy of the DPRK list (in `dir`),
@@ -738,7 +749,7 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
     assert_eq!(unaffected["assessment"]["decision"], "clear");
 
     // OFAC lists him: his next assessment is made at once, and sent.
-    list_and_refresh(&app, dir.path(), PAK_MYONG_HO).await;
+    list_and_refresh(&app, dir.path(), &pak_myong_ho()).await;
     let accepted = receiver.wait_accepted(1).await;
     assert_eq!(accepted.len(), 1, "{accepted:?}");
     let event = &accepted[0];
@@ -763,7 +774,7 @@ async fn a_candidate_listed_after_applying_is_rescreened(backend: Backend) {
     );
 
     // A list change that changes nothing for either sends nothing more.
-    list_and_refresh(&app, dir.path(), SONG_IL_GWANG).await;
+    list_and_refresh(&app, dir.path(), &song_il_gwang()).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     assert_eq!(receiver.accepted().len(), 1);
     app.stop().await;
@@ -821,7 +832,7 @@ async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) 
     let other_id = other["id"].as_str().unwrap().to_string();
 
     app.pause().await;
-    let imported = import_with_cli(&app, dir.path(), PAK_MYONG_HO);
+    let imported = import_with_cli(&app, dir.path(), &pak_myong_ho());
     let path = dir.path().to_path_buf();
     let app2 = TestApp::restart_with(&app, move |c| with_list_in(c, &path)).await;
     let accepted = receiver.wait_accepted(1).await;
@@ -853,7 +864,7 @@ async fn lists_imported_while_no_server_ran_rescreen_at_start(backend: Backend) 
     // planted for a version that would flag the other candidate, nothing
     // is re-screened or sent.
     app2.pause().await;
-    let imported = import_with_cli(&app2, dir.path(), SONG_IL_GWANG);
+    let imported = import_with_cli(&app2, dir.path(), &song_il_gwang());
     app2.store
         .record_rescreened(tenant, &format!("us_ofac_sdn={imported}"))
         .await

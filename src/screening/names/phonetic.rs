@@ -73,12 +73,7 @@ fn char_count(s: &str) -> usize {
 /// below. (The distance is computed in full: by bit vectors that costs
 /// less than the band of the table an early stop would save.)
 pub fn similarity_at_least(a: &str, b: &str, least: f64) -> Option<f64> {
-    let max = char_count(a).max(char_count(b));
-    if max == 0 {
-        return (1.0 >= least).then_some(1.0);
-    }
-    let d = osa_distance(a, b);
-    let sim = 1.0 - d as f64 / max as f64;
+    let sim = similarity(a, b);
     (sim >= least).then_some(sim)
 }
 
